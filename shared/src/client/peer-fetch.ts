@@ -1,0 +1,84 @@
+import { REQUEST_BASE_URL } from '../constants.js';
+import { RequestTimeoutError } from '../errors.js';
+import type { PeerFetchSession, Session } from '../session/session.js';
+import { headerListOf } from '../wire/heads.js';
+import { requestBodySource } from './request-body.js';
+
+export interface PeerFetchOptions {
+  /** Milliseconds to wait for the response head before failing with PeerFetchTimeoutError. Default: no limit. */
+  timeoutMs?: number;
+}
+
+/** `fetch()` over a PeerFetch session. */
+export interface PeerFetch {
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  readonly session: Session;
+}
+
+/** Statuses whose responses never carry a body (Fetch standard "null body status"). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * Makes a client for a session. `fetch` takes the standard arguments; only the path and
+ * query of the URL travel (the edge decides where they go). HTTP statuses resolve as
+ * Responses whose bodies stream; transport failures reject with the named errors.
+ */
+export function createPeerFetch(session: PeerFetchSession, options: PeerFetchOptions = {}): PeerFetch {
+  async function peerFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    signal?.throwIfAborted();
+    // Streamed request bodies need duplex 'half' (Node and Chromium); harmless elsewhere.
+    const request = new Request(toPeerUrl(input), { ...init, duplex: 'half' } as RequestInit);
+    const body = await requestBodySource(request, input, init);
+    if (!session.isClosed) await raceAbort(session.ready, signal);
+    const url = new URL(request.url);
+    const ticket = session.startRequest(
+      { method: request.method, path: url.pathname + url.search, headers: headerListOf(request.headers) },
+      body,
+    );
+    const onAbort = () => ticket.cancel(abortReason(signal));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    ticket.done.then(() => signal?.removeEventListener('abort', onAbort));
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(
+            () => ticket.cancel(new RequestTimeoutError(`no response within ${options.timeoutMs} ms`)),
+            options.timeoutMs,
+          );
+    try {
+      const { head, body: responseBody } = await ticket.peerMessage;
+      const nullBody = request.method === 'HEAD' || NULL_BODY_STATUSES.has(head.status);
+      if (nullBody) responseBody.cancel().catch(() => {});
+      return new Response(nullBody ? null : responseBody, {
+        status: head.status,
+        statusText: head.statusText,
+        headers: head.headers,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return { fetch: peerFetch, session };
+}
+
+/** Resolves a fetch input to a URL whose path and query are what the client asked for. */
+function toPeerUrl(input: RequestInfo | URL): string | Request {
+  if (input instanceof Request) return input;
+  const text = input instanceof URL ? input.href : input;
+  return new URL(text, REQUEST_BASE_URL).href;
+}
+
+function abortReason(signal: AbortSignal | undefined | null): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new DOMException('The operation was aborted.', 'AbortError');
+}
+
+function raceAbort(promise: Promise<void>, signal: AbortSignal | null | undefined): Promise<void> {
+  if (!signal) return promise;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

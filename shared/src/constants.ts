@@ -1,0 +1,68 @@
+/**
+ * Protocol constants and tuning defaults. Every default here is a starting point that the
+ * benchmarks (`npm run bench`) measure; docs/PERFORMANCE.md records why each has its value.
+ */
+
+/** Wire protocol versions this implementation speaks, newest last. */
+export const PROTOCOL_VERSIONS: readonly number[] = [1];
+
+/** Bytes in every frame header: type (1), flags (1), ticket id (4). */
+export const FRAME_HEADER_SIZE = 6;
+
+/** Bytes of the head-length prefix in REQUEST and RESPONSE payloads. */
+export const HEAD_LENGTH_SIZE = 4;
+
+/**
+ * Largest frame we announce we accept and send by default. Chromium and libwebrtc accept
+ * 256 KiB messages; a peer that advertises less (SDP `max-message-size`) lowers it.
+ */
+export const DEFAULT_MAX_FRAME_SIZE = 256 * 1024;
+
+/** A peer whose SDP says nothing about message size is assumed to take this (RFC 8841). */
+export const DEFAULT_PEER_MAX_MESSAGE_SIZE = 64 * 1024;
+
+/** The smallest frame size we will negotiate: a head must fit in one frame. */
+export const MIN_FRAME_SIZE = 16 * 1024;
+
+/**
+ * Channel high-water mark: stop sending while this much is queued in the DataChannel.
+ * Far below libwebrtc's 16 MiB queue limit, and small enough that a small response queued
+ * behind a large download waits only for this many bytes to drain.
+ */
+export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+
+/** Resume sending once the channel's queue has drained to this. */
+export const DEFAULT_LOW_WATER_MARK = 256 * 1024;
+
+/** How often to look at `bufferedAmount` while waiting, for channels (wrtc) that never fire `bufferedamountlow`. */
+export const DEFAULT_DRAIN_POLL_MS = 2;
+
+/** Per-ticket receive window: how many body bytes a peer may send before we grant more. */
+export const DEFAULT_WINDOW = 1024 * 1024;
+
+/** Send a PING after this long without receiving anything (jittered by ±20 %). */
+export const DEFAULT_PING_INTERVAL_MS = 5_000;
+
+/** A session that receives nothing for this long is dead. */
+export const DEFAULT_DEAD_AFTER_MS = 15_000;
+
+/** How long the version handshake (and authentication, when configured) may take. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a head may wait for the first bytes of a streamed body so that a small message
+ * still travels as one frame. Bodies given as bytes never wait.
+ */
+export const DEFAULT_HEAD_COALESCE_MS = 5;
+
+/** Largest encoded request or response head accepted by the decoder. */
+export const MAX_HEAD_SIZE = 64 * 1024;
+
+/** Most header fields one head may carry. */
+export const MAX_HEADER_COUNT = 256;
+
+/** Largest control payload (HELLO, ERROR, GOAWAY, CANCEL, AUTH). */
+export const MAX_CONTROL_PAYLOAD = 8 * 1024;
+
+/** Origin given to requests handed to a server's handler; only the path comes from the wire. */
+export const REQUEST_BASE_URL = 'http://peerfetch.invalid';

@@ -1,0 +1,51 @@
+/**
+ * RFC 9457 problem details: every failure PeerFetch answers carries one of these bodies.
+ */
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface Problem {
+  /** A URI reference naming the kind of problem; `about:blank` when the status says it all. */
+  type?: string;
+  title: string;
+  status: number;
+  detail?: string;
+  /** Extension members, such as `retryAfter`. */
+  [extension: string]: unknown;
+}
+
+/** Standard reason phrases for the statuses PeerFetch itself produces. */
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  416: 'Range Not Satisfiable',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+export function statusTitle(status: number): string {
+  return TITLES[status] ?? 'Error';
+}
+
+/** Builds a problem+json Response; `headers` are added to the content type. */
+export function problemResponse(
+  status: number,
+  detail: string,
+  extra: Omit<Partial<Problem>, 'status'> = {},
+  headers: Record<string, string> = {},
+): Response {
+  const body: Problem = { type: 'about:blank', title: statusTitle(status), status, detail, ...extra };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
+  });
+}

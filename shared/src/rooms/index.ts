@@ -1,0 +1,3 @@
+export { createRoomsClient, type RoomsClient, type RoomsClientOptions } from './client.js';
+export { RoomsApiError } from './errors.js';
+export * from './types.js';

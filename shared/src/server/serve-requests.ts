@@ -1,0 +1,101 @@
+import { FRAME_HEADER_SIZE, HEAD_LENGTH_SIZE, REQUEST_BASE_URL } from '../constants.js';
+import { toError } from '../errors.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { problemResponse } from '../problem.js';
+import { type BodySource, NO_BODY } from '../session/body-source.js';
+import type { PeerFetchSession, ServerTicket } from '../session/session.js';
+import { FrameType } from '../wire/frame-types.js';
+import { encodeResponseHead, headerListOf, type RequestHead } from '../wire/heads.js';
+
+/** Answers one request. Throwing is answered 500; the request's signal aborts on cancel. */
+export type RequestHandler = (request: Request) => Promise<Response>;
+
+export interface ServeOptions {
+  /** Requests in flight per session; more are answered 429. Default 64. */
+  maxConcurrentRequests?: number;
+  /** Largest encoded request head in bytes; larger are answered 431. Default 16384. */
+  maxHeadSize?: number;
+  logger?: Logger;
+}
+
+/**
+ * Serves every request that arrives on a server session with `handler`: the request body
+ * streams in, the response body streams out, and every request gets an answer.
+ */
+export function serveRequests(session: PeerFetchSession, handler: RequestHandler, options: ServeOptions = {}): void {
+  const maxConcurrent = options.maxConcurrentRequests ?? 64;
+  const maxHeadSize = options.maxHeadSize ?? 16 * 1024;
+  const log = options.logger ?? silentLogger;
+  let inFlight = 0;
+
+  session.onRequest((ticket, head) => {
+    void answer(ticket, head);
+  });
+
+  async function answer(ticket: ServerTicket, head: RequestHead): Promise<void> {
+    const peer = await ticket.peerMessage;
+    if (peer.headSize > maxHeadSize) {
+      return respond(ticket, head, problemResponse(431, `request head of ${peer.headSize} bytes exceeds ${maxHeadSize}`));
+    }
+    if (inFlight >= maxConcurrent) {
+      return respond(
+        ticket,
+        head,
+        problemResponse(429, `more than ${maxConcurrent} requests in flight on this session`, {}, { 'retry-after': '1' }),
+      );
+    }
+    inFlight++;
+    ticket.done.then(() => inFlight--);
+    let request: Request;
+    try {
+      request = new Request(REQUEST_BASE_URL + head.path, {
+        method: head.method,
+        headers: head.headers,
+        body: peer.empty ? null : peer.body,
+        signal: ticket.signal,
+        duplex: 'half',
+      } as RequestInit);
+    } catch (error) {
+      return respond(ticket, head, problemResponse(400, `request cannot be represented: ${toError(error).message}`));
+    }
+    let response: Response;
+    try {
+      response = await handler(request);
+    } catch (error) {
+      if (ticket.signal.aborted) return;
+      log.error({ err: toError(error).message, path: head.path }, 'request handler failed');
+      response = problemResponse(500, 'the request handler failed');
+    }
+    respond(ticket, head, response);
+  }
+
+  function respond(ticket: ServerTicket, request: RequestHead, response: Response): void {
+    if (ticket.signal.aborted) {
+      response.body?.cancel().catch(() => {});
+      return;
+    }
+    let encoded = encodeResponseHead({
+      status: response.status,
+      statusText: response.statusText,
+      headers: headerListOf(response.headers),
+    });
+    if (encoded.byteLength > session.maxFrameSize - FRAME_HEADER_SIZE - HEAD_LENGTH_SIZE) {
+      response.body?.cancel().catch(() => {});
+      response = problemResponse(502, `response head of ${encoded.byteLength} bytes is too large to send`);
+      encoded = encodeResponseHead({ status: 502, statusText: '', headers: headerListOf(response.headers) });
+    }
+    ticket.send(FrameType.Response, encoded, responseBody(request, response));
+  }
+}
+
+function responseBody(request: RequestHead, response: Response): BodySource {
+  if (!response.body) return NO_BODY;
+  if (request.method === 'HEAD') {
+    response.body.cancel().catch(() => {});
+    return NO_BODY;
+  }
+  const length = Number(response.headers.get('content-length') ?? Number.NaN);
+  return Number.isSafeInteger(length)
+    ? { kind: 'stream', stream: response.body, length }
+    : { kind: 'stream', stream: response.body };
+}

@@ -1,0 +1,181 @@
+import { FRAME_HEADER_SIZE, HEAD_LENGTH_SIZE } from '../constants.js';
+import { toError } from '../errors.js';
+import { encodeFrame, encodeUint32 } from '../wire/frame.js';
+import { FrameFlag, FrameType } from '../wire/frame-types.js';
+import type { BodySource } from './body-source.js';
+
+export interface OutgoingOptions {
+  ticket: number;
+  type: typeof FrameType.Request | typeof FrameType.Response;
+  head: Uint8Array;
+  body: BodySource;
+  /** Body bytes the peer accepts before granting more (its HELLO window). */
+  initialCredit: number;
+  /** Largest frame either side allows; bounds read-ahead too. */
+  maxFrameSize: number;
+  headCoalesceMs: number;
+  /** Called whenever the message may have a frame to send. */
+  onReady(): void;
+  /** Called once if the body source fails; the message sends nothing more. */
+  onSourceError(error: Error): void;
+  /** Called once the frame carrying END has been produced. */
+  onEndSent(): void;
+}
+
+/**
+ * One message (request or response) on its way out: its head, then its body in frames
+ * no larger than the negotiated size, never more body bytes than the peer has granted.
+ * The body source is read ahead by about two frames, so a stalled peer stalls the source.
+ */
+export class OutgoingMessage {
+  readonly #o: OutgoingOptions;
+  readonly #chunks: Uint8Array[] = [];
+  #buffered = 0;
+  #credit: number;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #reading = false;
+  #sourceDone = false;
+  #headSent = false;
+  #endSent = false;
+  #stopped = false;
+  #holdHead: boolean;
+  #holdTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: OutgoingOptions) {
+    this.#o = options;
+    this.#credit = options.initialCredit;
+    const { body } = options;
+    if (body.kind === 'bytes') {
+      if (body.bytes.byteLength > 0) this.#push(body.bytes);
+      this.#sourceDone = true;
+    } else if (body.kind === 'none') {
+      this.#sourceDone = true;
+    } else {
+      this.#reader = body.stream.getReader();
+    }
+    // A streamed body may hold the head back briefly so a small message still fits one frame.
+    this.#holdHead = body.kind === 'stream' && options.headCoalesceMs > 0;
+    if (this.#holdHead) {
+      this.#holdTimer = setTimeout(() => this.#releaseHead(), options.headCoalesceMs);
+    }
+    this.#pump();
+  }
+
+  /** True when END has been sent or the message was stopped: nothing more will go out. */
+  get isFinished(): boolean {
+    return this.#endSent || this.#stopped;
+  }
+
+  get isReady(): boolean {
+    if (this.isFinished) return false;
+    if (!this.#headSent) return !this.#holdHead;
+    if (this.#buffered > 0) return this.#credit > 0;
+    return this.#sourceDone;
+  }
+
+  addCredit(bytes: number): void {
+    this.#credit += bytes;
+    if (this.isReady) this.#o.onReady();
+  }
+
+  /** The next frame. Only call while `isReady`. */
+  nextFrame(): Uint8Array<ArrayBuffer> {
+    const headPart = this.#headSent ? 0 : HEAD_LENGTH_SIZE + this.#o.head.byteLength;
+    const room = this.#o.maxFrameSize - FRAME_HEADER_SIZE - headPart;
+    const parts = this.#take(Math.min(room, this.#buffered, this.#credit));
+    const end = this.#sourceDone && this.#buffered === 0;
+    const flags = end ? FrameFlag.End : 0;
+    let frame: Uint8Array<ArrayBuffer>;
+    if (this.#headSent) {
+      frame = encodeFrame(FrameType.Data, flags, this.#o.ticket, ...parts);
+    } else {
+      const { head } = this.#o;
+      frame = encodeFrame(this.#o.type, flags, this.#o.ticket, encodeUint32(head.byteLength), head, ...parts);
+      this.#headSent = true;
+    }
+    if (end) {
+      this.#endSent = true;
+      this.#o.onEndSent();
+    } else {
+      this.#pump();
+    }
+    return frame;
+  }
+
+  /** Stops sending and releases the source (cancelling a stream with `reason`). */
+  stop(reason: Error): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearTimeout(this.#holdTimer);
+    this.#chunks.length = 0;
+    this.#buffered = 0;
+    if (this.#reader && !this.#sourceDone) this.#reader.cancel(reason).catch(() => {});
+  }
+
+  #take(count: number): Uint8Array[] {
+    const parts: Uint8Array[] = [];
+    let remaining = count;
+    while (remaining > 0) {
+      const chunk = this.#chunks[0]!;
+      if (chunk.byteLength <= remaining) {
+        parts.push(chunk);
+        this.#chunks.shift();
+        remaining -= chunk.byteLength;
+      } else {
+        parts.push(chunk.subarray(0, remaining));
+        this.#chunks[0] = chunk.subarray(remaining);
+        remaining = 0;
+      }
+    }
+    this.#buffered -= count;
+    this.#credit -= count;
+    return parts;
+  }
+
+  #push(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.byteLength;
+  }
+
+  #releaseHead(): void {
+    if (!this.#holdHead) return;
+    this.#holdHead = false;
+    clearTimeout(this.#holdTimer);
+    if (this.isReady) this.#o.onReady();
+  }
+
+  /** Reads from the stream until about two frames are buffered or it ends. */
+  #pump(): void {
+    if (!this.#reader || this.#reading || this.#sourceDone || this.#stopped) return;
+    if (this.#buffered >= 2 * this.#o.maxFrameSize) return;
+    this.#reading = true;
+    this.#reader.read().then(
+      ({ done, value }) => {
+        this.#reading = false;
+        if (this.#stopped) return;
+        if (done) {
+          this.#sourceDone = true;
+        } else if (!(value instanceof Uint8Array)) {
+          this.#fail(new TypeError('body stream chunks must be Uint8Array'));
+          return;
+        } else if (value.byteLength > 0) {
+          this.#push(value);
+        }
+        // The head goes as soon as its frame is full or the body is complete.
+        const headRoom = this.#o.maxFrameSize - FRAME_HEADER_SIZE - HEAD_LENGTH_SIZE - this.#o.head.byteLength;
+        if (this.#sourceDone || this.#buffered >= headRoom) this.#releaseHead();
+        if (this.isReady) this.#o.onReady();
+        this.#pump();
+      },
+      (error: unknown) => {
+        this.#reading = false;
+        if (!this.#stopped) this.#fail(toError(error));
+      },
+    );
+  }
+
+  #fail(error: Error): void {
+    this.stop(error);
+    this.#o.onSourceError(error);
+  }
+}

@@ -1,0 +1,99 @@
+import type { DataChannelLike } from '../channel.js';
+import type { OutgoingMessage } from './outgoing.js';
+
+export interface SchedulerOptions {
+  highWaterMark: number;
+  lowWaterMark: number;
+  drainPollMs: number;
+  /** A send that throws (the channel failed under us) ends the session. */
+  onSendError(error: unknown): void;
+}
+
+/**
+ * The one writer of a channel. Control frames go out at once; message frames take turns,
+ * one frame per ready ticket per round, so a small response is never stuck behind a large
+ * download. While the channel holds more than the high-water mark, sending waits, watching
+ * both the `bufferedamountlow` event and a timer (@roamhq/wrtc never fires the event).
+ */
+export class FrameScheduler {
+  readonly #channel: DataChannelLike;
+  readonly #o: SchedulerOptions;
+  readonly #ring: OutgoingMessage[] = [];
+  readonly #inRing = new Set<OutgoingMessage>();
+  #running = false;
+  #closed = false;
+  #wakeDrain: (() => void) | undefined;
+
+  constructor(channel: DataChannelLike, options: SchedulerOptions) {
+    this.#channel = channel;
+    this.#o = options;
+  }
+
+  /** Sends a small control frame now, ahead of queued body frames. */
+  sendNow(frame: Uint8Array<ArrayBuffer>): void {
+    if (this.#closed) return;
+    try {
+      this.#channel.send(frame);
+    } catch (error) {
+      this.#o.onSendError(error);
+    }
+  }
+
+  /** Puts a message in the round when it has something to send. */
+  schedule(message: OutgoingMessage): void {
+    if (this.#closed || this.#inRing.has(message) || !message.isReady) return;
+    this.#inRing.add(message);
+    this.#ring.push(message);
+    if (!this.#running) void this.#run();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#ring.length = 0;
+    this.#inRing.clear();
+    this.#wakeDrain?.();
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    try {
+      while (!this.#closed && this.#ring.length > 0) {
+        if (this.#channel.bufferedAmount > this.#o.highWaterMark) {
+          await this.#drain();
+          continue;
+        }
+        const message = this.#ring.shift()!;
+        this.#inRing.delete(message);
+        if (!message.isReady) continue;
+        this.#channel.send(message.nextFrame());
+        if (message.isReady) {
+          this.#inRing.add(message);
+          this.#ring.push(message);
+        }
+      }
+    } catch (error) {
+      this.#o.onSendError(error);
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  #drain(): Promise<void> {
+    const channel = this.#channel;
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.#closed || channel.bufferedAmount <= this.#o.lowWaterMark) done();
+      };
+      const done = () => {
+        clearInterval(timer);
+        channel.removeEventListener('bufferedamountlow', check);
+        this.#wakeDrain = undefined;
+        resolve();
+      };
+      channel.bufferedAmountLowThreshold = this.#o.lowWaterMark;
+      channel.addEventListener('bufferedamountlow', check);
+      const timer = setInterval(check, this.#o.drainPollMs);
+      this.#wakeDrain = done;
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import { PROTOCOL_VERSIONS } from '../constants.js';
+import { encodeHello, encodeReason, type Hello } from '../wire/control.js';
+import { encodeFrame, encodeUint32 } from '../wire/frame.js';
+import { FrameFlag, FrameType } from '../wire/frame-types.js';
+import { encodeRequestHead, encodeResponseHead, type RequestHead, type ResponseHead } from '../wire/heads.js';
+
+/**
+ * Builders for raw frames, for tests that play a peer by hand (including a misbehaving one).
+ */
+export const rawFrames = {
+  hello(overrides: Partial<Hello> = {}): Uint8Array<ArrayBuffer> {
+    const hello: Hello = { versions: [...PROTOCOL_VERSIONS], maxFrameSize: 256 * 1024, window: 1024 * 1024, ...overrides };
+    return encodeFrame(FrameType.Hello, 0, 0, encodeHello(hello));
+  },
+  request(ticket: number, head: RequestHead, body = new Uint8Array(), end = true): Uint8Array<ArrayBuffer> {
+    const encoded = encodeRequestHead(head);
+    return encodeFrame(FrameType.Request, end ? FrameFlag.End : 0, ticket, encodeUint32(encoded.byteLength), encoded, body);
+  },
+  response(ticket: number, head: ResponseHead, body = new Uint8Array(), end = true): Uint8Array<ArrayBuffer> {
+    const encoded = encodeResponseHead(head);
+    return encodeFrame(FrameType.Response, end ? FrameFlag.End : 0, ticket, encodeUint32(encoded.byteLength), encoded, body);
+  },
+  data(ticket: number, body: Uint8Array, end = false): Uint8Array<ArrayBuffer> {
+    return encodeFrame(FrameType.Data, end ? FrameFlag.End : 0, ticket, body);
+  },
+  credit(ticket: number, bytes: number): Uint8Array<ArrayBuffer> {
+    return encodeFrame(FrameType.Credit, 0, ticket, encodeUint32(bytes));
+  },
+  cancel(ticket: number, code = 'cancelled', message = ''): Uint8Array<ArrayBuffer> {
+    return encodeFrame(FrameType.Cancel, 0, ticket, encodeReason({ code, message }));
+  },
+  ping(id: number): Uint8Array<ArrayBuffer> {
+    return encodeFrame(FrameType.Ping, 0, 0, encodeUint32(id));
+  },
+  goAway(message = ''): Uint8Array<ArrayBuffer> {
+    return encodeFrame(FrameType.GoAway, 0, 0, encodeReason({ code: 'closing', message }));
+  },
+};
