@@ -4,17 +4,24 @@
  */
 
 /** Codes carried in ERROR frames and in {@link ProtocolError.code}. See PROTOCOL.md. */
-export type ProtocolErrorCode =
-  | 'malformed-frame'
-  | 'frame-too-large'
-  | 'unknown-frame-type'
-  | 'unexpected-frame'
-  | 'bad-ticket'
-  | 'bad-head'
-  | 'flow-control'
-  | 'unsupported-version'
-  | 'handshake-failed'
-  | 'internal';
+export const PROTOCOL_ERROR_CODES = [
+  'malformed-frame',
+  'frame-too-large',
+  'unknown-frame-type',
+  'unexpected-frame',
+  'bad-ticket',
+  'bad-head',
+  'flow-control',
+  'unsupported-version',
+  'handshake-failed',
+  'internal',
+] as const;
+
+export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];
+
+export function isProtocolErrorCode(code: string): code is ProtocolErrorCode {
+  return (PROTOCOL_ERROR_CODES as readonly string[]).includes(code);
+}
 
 /** The peer broke the wire protocol, or sent bytes that are not a frame. */
 export class ProtocolError extends Error {

@@ -1,17 +1,31 @@
 export type { DataChannelLike } from './channel.js';
 export { whenOpen } from './channel.js';
-export { createPeerFetch, type PeerFetch, type PeerFetchOptions } from './client/peer-fetch.js';
+export {
+  createPeerFetch,
+  type PeerFetch,
+  type PeerFetchInput,
+  type PeerFetchOptions,
+} from './client/peer-fetch.js';
 export * from './constants.js';
 export * from './errors.js';
 export { type Logger, silentLogger } from './logger.js';
 export * from './problem.js';
+export * from './rooms/index.js';
 export { type RequestHandler, type ServeOptions, serveRequests } from './server/serve-requests.js';
 export type { AuthChannel, Authenticator } from './session/auth.js';
 export type { SessionOptions } from './session/options.js';
 export { openSession, type PeerFetchSession, type Session } from './session/session.js';
-export { createMemoryChannelPair, MemoryChannel, type MemoryChannelOptions } from './testing/memory-channel.js';
-export type { HeaderList, RequestHead, ResponseHead } from './wire/heads.js';
-export { connectInMemory, type InMemoryConnection, type InMemoryOptions } from './testing/connect.js';
+export {
+  connectInMemory,
+  type InMemoryConnection,
+  type InMemoryOptions,
+} from './testing/connect.js';
 export { rawFrames } from './testing/frames.js';
+export {
+  createMemoryChannelPair,
+  MemoryChannel,
+  type MemoryChannelOptions,
+} from './testing/memory-channel.js';
 export { decodeFrame, encodeFrame, type Frame } from './wire/frame.js';
 export { FrameFlag, FrameType } from './wire/frame-types.js';
+export type { HeaderList, RequestHead, ResponseHead } from './wire/heads.js';

@@ -43,7 +43,13 @@ export function problemResponse(
   extra: Omit<Partial<Problem>, 'status'> = {},
   headers: Record<string, string> = {},
 ): Response {
-  const body: Problem = { type: 'about:blank', title: statusTitle(status), status, detail, ...extra };
+  const body: Problem = {
+    type: 'about:blank',
+    title: statusTitle(status),
+    status,
+    detail,
+    ...extra,
+  };
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },

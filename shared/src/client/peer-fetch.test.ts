@@ -23,7 +23,11 @@ async function hashingHandler(request: Request): Promise<Response> {
     return new Response(patternBytes(size, size + 1));
   }
   const body = await readAll(request.body);
-  return Response.json({ sha256: await sha256Hex(body), length: body.byteLength, method: request.method });
+  return Response.json({
+    sha256: await sha256Hex(body),
+    length: body.byteLength,
+    method: request.method,
+  });
 }
 
 describe('byte-exact round trips', () => {
@@ -38,7 +42,8 @@ describe('byte-exact round trips', () => {
       expect(result).toEqual({ sha256: await sha256Hex(body), length: size, method: 'POST' });
       expect(clientChannel.oversized).toEqual([]);
       expect(serverChannel.oversized).toEqual([]);
-      if (size >= 100 * MiB) console.log(`in-memory upload 100 MiB: ${(size / MiB / seconds).toFixed(1)} MiB/s`);
+      if (size >= 100 * MiB)
+        console.log(`in-memory upload 100 MiB: ${(size / MiB / seconds).toFixed(1)} MiB/s`);
     });
 
     it(`downloads ${size} bytes`, async () => {
@@ -51,39 +56,58 @@ describe('byte-exact round trips', () => {
       expect(await sha256Hex(body)).toBe(await sha256Hex(patternBytes(size, size + 1)));
       expect(clientChannel.oversized).toEqual([]);
       expect(serverChannel.oversized).toEqual([]);
-      if (size >= 100 * MiB) console.log(`in-memory download 100 MiB: ${(size / MiB / seconds).toFixed(1)} MiB/s`);
+      if (size >= 100 * MiB)
+        console.log(`in-memory download 100 MiB: ${(size / MiB / seconds).toFixed(1)} MiB/s`);
     });
   }
 
   it('sends a small request and its response as one frame each', async () => {
-    const { client, clientChannel, serverChannel } = connect(async (req) => Response.json({ got: await req.text() }));
+    const { client, clientChannel, serverChannel } = connect(async (req) =>
+      Response.json({ got: await req.text() }),
+    );
     await client.session.ready;
     const before = [clientChannel.messagesSent, serverChannel.messagesSent];
     const response = await client.fetch('/small', { method: 'PUT', body: 'tiny' });
     expect(await response.json()).toEqual({ got: 'tiny' });
-    expect([clientChannel.messagesSent - before[0]!, serverChannel.messagesSent - before[1]!]).toEqual([1, 1]);
+    expect([
+      clientChannel.messagesSent - before[0]!,
+      serverChannel.messagesSent - before[1]!,
+    ]).toEqual([1, 1]);
   });
 });
 
 describe('many requests at once', () => {
   it('matches 500 concurrent requests of random sizes and methods to their responses', async () => {
-    const { client } = connect(async (request) => {
-      const body = await readAll(request.body);
-      return new Response(body, {
-        status: 200,
-        headers: { 'x-method': request.method, 'x-id': request.headers.get('x-id') ?? '', 'x-path': new URL(request.url).pathname },
-      });
-    }, { serve: { maxConcurrentRequests: 500 } });
+    const { client } = connect(
+      async (request) => {
+        const body = await readAll(request.body);
+        return new Response(body, {
+          status: 200,
+          headers: {
+            'x-method': request.method,
+            'x-id': request.headers.get('x-id') ?? '',
+            'x-path': new URL(request.url).pathname,
+          },
+        });
+      },
+      { serve: { maxConcurrentRequests: 500 } },
+    );
     const methods = ['POST', 'PUT', 'PATCH', 'DELETE'];
     const results = await Promise.all(
       Array.from({ length: 500 }, async (_, i) => {
         const size = Math.floor(Math.random() ** 3 * 512 * 1024);
         const body = patternBytes(size, i + 7);
         const method = methods[i % methods.length]!;
-        const response = await client.fetch(`/item/${i}`, { method, body, headers: { 'x-id': String(i) } });
+        const response = await client.fetch(`/item/${i}`, {
+          method,
+          body,
+          headers: { 'x-id': String(i) },
+        });
         const echoed = await readAll(response.body);
         return {
-          ok: response.headers.get('x-id') === String(i) && response.headers.get('x-method') === method,
+          ok:
+            response.headers.get('x-id') === String(i) &&
+            response.headers.get('x-method') === method,
           path: response.headers.get('x-path'),
           same: (await sha256Hex(echoed)) === (await sha256Hex(body)),
           i,
@@ -104,13 +128,19 @@ describe('fetch semantics', () => {
         status: 201,
         statusText: 'Made',
         headers: [
-          ['x-seen', `${request.method} ${url.pathname}${url.search} ${request.headers.get('x-custom')}`],
+          [
+            'x-seen',
+            `${request.method} ${url.pathname}${url.search} ${request.headers.get('x-custom')}`,
+          ],
           ['set-cookie', 'a=1'],
           ['set-cookie', 'b=2'],
         ],
       });
     });
-    const response = await client.fetch('/a/b?c=d&e=%20', { method: 'OPTIONS', headers: { 'X-Custom': 'yes' } });
+    const response = await client.fetch('/a/b?c=d&e=%20', {
+      method: 'OPTIONS',
+      headers: { 'X-Custom': 'yes' },
+    });
     expect(response.status).toBe(201);
     expect(response.statusText).toBe('Made');
     expect(response.headers.get('x-seen')).toBe('OPTIONS /a/b?c=d&e=%20 yes');
@@ -127,7 +157,9 @@ describe('fetch semantics', () => {
 
   it('gives null bodies for HEAD and 204', async () => {
     const { client } = connect(async (request) =>
-      request.method === 'HEAD' ? new Response('ignored', { headers: { 'x-h': '1' } }) : new Response(null, { status: 204 }),
+      request.method === 'HEAD'
+        ? new Response('ignored', { headers: { 'x-h': '1' } })
+        : new Response(null, { status: 204 }),
     );
     const head = await client.fetch('/', { method: 'HEAD' });
     expect(head.body).toBeNull();
@@ -141,11 +173,15 @@ describe('fetch semantics', () => {
     const { client } = connect(async (request) =>
       Response.json({ type: request.headers.get('content-type'), text: await request.text() }),
     );
-    const send = async (body: BodyInit) => (await client.fetch('/', { method: 'POST', body })).json();
+    const send = async (body: BodyInit) =>
+      (await client.fetch('/', { method: 'POST', body })).json();
     expect(await send('plain')).toEqual({ type: 'text/plain;charset=UTF-8', text: 'plain' });
     expect(await send(new TextEncoder().encode('bytes'))).toMatchObject({ text: 'bytes' });
     expect(await send(new TextEncoder().encode('buffer').buffer)).toMatchObject({ text: 'buffer' });
-    expect(await send(new Blob(['blob'], { type: 'text/x-blob' }))).toEqual({ type: 'text/x-blob', text: 'blob' });
+    expect(await send(new Blob(['blob'], { type: 'text/x-blob' }))).toEqual({
+      type: 'text/x-blob',
+      text: 'blob',
+    });
     expect(await send(new URLSearchParams({ a: '1', b: '2' }))).toEqual({
       type: 'application/x-www-form-urlencoded;charset=UTF-8',
       text: 'a=1&b=2',
@@ -166,8 +202,12 @@ describe('fetch semantics', () => {
   });
 
   it('accepts Request objects and absolute URLs, sending only path and query', async () => {
-    const { client } = connect(async (request) => new Response(new URL(request.url).pathname + new URL(request.url).search));
-    expect(await (await client.fetch(new Request('https://elsewhere.example/x?y=1'))).text()).toBe('/x?y=1');
+    const { client } = connect(
+      async (request) => new Response(new URL(request.url).pathname + new URL(request.url).search),
+    );
+    expect(await (await client.fetch(new Request('https://elsewhere.example/x?y=1'))).text()).toBe(
+      '/x?y=1',
+    );
     expect(await (await client.fetch(new URL('http://a.example/z'))).text()).toBe('/z');
   });
 

@@ -4,6 +4,9 @@ import type { PeerFetchSession, Session } from '../session/session.js';
 import { headerListOf } from '../wire/heads.js';
 import { requestBodySource } from './request-body.js';
 
+/** What `fetch` accepts as its first argument (the standard `RequestInfo | URL`). */
+export type PeerFetchInput = string | URL | Request;
+
 export interface PeerFetchOptions {
   /** Milliseconds to wait for the response head before failing with PeerFetchTimeoutError. Default: no limit. */
   timeoutMs?: number;
@@ -11,7 +14,7 @@ export interface PeerFetchOptions {
 
 /** `fetch()` over a PeerFetch session. */
 export interface PeerFetch {
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  fetch(input: PeerFetchInput, init?: RequestInit): Promise<Response>;
   readonly session: Session;
 }
 
@@ -23,8 +26,11 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * query of the URL travel (the edge decides where they go). HTTP statuses resolve as
  * Responses whose bodies stream; transport failures reject with the named errors.
  */
-export function createPeerFetch(session: PeerFetchSession, options: PeerFetchOptions = {}): PeerFetch {
-  async function peerFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+export function createPeerFetch(
+  session: PeerFetchSession,
+  options: PeerFetchOptions = {},
+): PeerFetch {
+  async function peerFetch(input: PeerFetchInput, init?: RequestInit): Promise<Response> {
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
     signal?.throwIfAborted();
     // Streamed request bodies need duplex 'half' (Node and Chromium); harmless elsewhere.
@@ -33,7 +39,11 @@ export function createPeerFetch(session: PeerFetchSession, options: PeerFetchOpt
     if (!session.isClosed) await raceAbort(session.ready, signal);
     const url = new URL(request.url);
     const ticket = session.startRequest(
-      { method: request.method, path: url.pathname + url.search, headers: headerListOf(request.headers) },
+      {
+        method: request.method,
+        path: url.pathname + url.search,
+        headers: headerListOf(request.headers),
+      },
       body,
     );
     const onAbort = () => ticket.cancel(abortReason(signal));
@@ -43,7 +53,8 @@ export function createPeerFetch(session: PeerFetchSession, options: PeerFetchOpt
       options.timeoutMs === undefined
         ? undefined
         : setTimeout(
-            () => ticket.cancel(new RequestTimeoutError(`no response within ${options.timeoutMs} ms`)),
+            () =>
+              ticket.cancel(new RequestTimeoutError(`no response within ${options.timeoutMs} ms`)),
             options.timeoutMs,
           );
     try {
@@ -63,7 +74,7 @@ export function createPeerFetch(session: PeerFetchSession, options: PeerFetchOpt
 }
 
 /** Resolves a fetch input to a URL whose path and query are what the client asked for. */
-function toPeerUrl(input: RequestInfo | URL): string | Request {
+function toPeerUrl(input: PeerFetchInput): string | Request {
   if (input instanceof Request) return input;
   const text = input instanceof URL ? input.href : input;
   return new URL(text, REQUEST_BASE_URL).href;
@@ -71,7 +82,9 @@ function toPeerUrl(input: RequestInfo | URL): string | Request {
 
 function abortReason(signal: AbortSignal | undefined | null): Error {
   const reason: unknown = signal?.reason;
-  return reason instanceof Error ? reason : new DOMException('The operation was aborted.', 'AbortError');
+  return reason instanceof Error
+    ? reason
+    : new DOMException('The operation was aborted.', 'AbortError');
 }
 
 function raceAbort(promise: Promise<void>, signal: AbortSignal | null | undefined): Promise<void> {

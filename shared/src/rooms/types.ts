@@ -3,10 +3,10 @@
  * its clients. See signaling/README.md for the routes.
  */
 
-/** What a room member is: an edge device or a PWA client. */
-export type RoomRole = 'edge' | 'app';
+/** What a room member can be: an edge device or a PWA client. */
+export const ROOM_ROLES = ['edge', 'app'] as const;
 
-export const ROOM_ROLES: readonly RoomRole[] = ['edge', 'app'];
+export type RoomRole = (typeof ROOM_ROLES)[number];
 
 /** Longest member name, in characters, after trimming. Long enough for "Kitchen Pi (upstairs)". */
 export const ROOM_MEMBER_NAME_MAX_LENGTH = 64;

@@ -22,7 +22,11 @@ export interface ServeOptions {
  * Serves every request that arrives on a server session with `handler`: the request body
  * streams in, the response body streams out, and every request gets an answer.
  */
-export function serveRequests(session: PeerFetchSession, handler: RequestHandler, options: ServeOptions = {}): void {
+export function serveRequests(
+  session: PeerFetchSession,
+  handler: RequestHandler,
+  options: ServeOptions = {},
+): void {
   const maxConcurrent = options.maxConcurrentRequests ?? 64;
   const maxHeadSize = options.maxHeadSize ?? 16 * 1024;
   const log = options.logger ?? silentLogger;
@@ -35,13 +39,22 @@ export function serveRequests(session: PeerFetchSession, handler: RequestHandler
   async function answer(ticket: ServerTicket, head: RequestHead): Promise<void> {
     const peer = await ticket.peerMessage;
     if (peer.headSize > maxHeadSize) {
-      return respond(ticket, head, problemResponse(431, `request head of ${peer.headSize} bytes exceeds ${maxHeadSize}`));
+      return respond(
+        ticket,
+        head,
+        problemResponse(431, `request head of ${peer.headSize} bytes exceeds ${maxHeadSize}`),
+      );
     }
     if (inFlight >= maxConcurrent) {
       return respond(
         ticket,
         head,
-        problemResponse(429, `more than ${maxConcurrent} requests in flight on this session`, {}, { 'retry-after': '1' }),
+        problemResponse(
+          429,
+          `more than ${maxConcurrent} requests in flight on this session`,
+          {},
+          { 'retry-after': '1' },
+        ),
       );
     }
     inFlight++;
@@ -56,8 +69,16 @@ export function serveRequests(session: PeerFetchSession, handler: RequestHandler
         duplex: 'half',
       } as RequestInit);
     } catch (error) {
-      return respond(ticket, head, problemResponse(400, `request cannot be represented: ${toError(error).message}`));
+      return respond(
+        ticket,
+        head,
+        problemResponse(400, `request cannot be represented: ${toError(error).message}`),
+      );
     }
+    // Node's Request follows our signal through a weak reference: keep the request reachable
+    // for as long as the exchange lives, or a handler waiting only on its signal never hears.
+    const keepAlive = request;
+    ticket.done.then(() => keepAlive);
     let response: Response;
     try {
       response = await handler(request);
@@ -81,8 +102,15 @@ export function serveRequests(session: PeerFetchSession, handler: RequestHandler
     });
     if (encoded.byteLength > session.maxFrameSize - FRAME_HEADER_SIZE - HEAD_LENGTH_SIZE) {
       response.body?.cancel().catch(() => {});
-      response = problemResponse(502, `response head of ${encoded.byteLength} bytes is too large to send`);
-      encoded = encodeResponseHead({ status: 502, statusText: '', headers: headerListOf(response.headers) });
+      response = problemResponse(
+        502,
+        `response head of ${encoded.byteLength} bytes is too large to send`,
+      );
+      encoded = encodeResponseHead({
+        status: 502,
+        statusText: '',
+        headers: headerListOf(response.headers),
+      });
     }
     ticket.send(FrameType.Response, encoded, responseBody(request, response));
   }

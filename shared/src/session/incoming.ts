@@ -53,10 +53,14 @@ export class IncomingBody {
 
   /** Adds received body bytes. Throws a ProtocolError if the peer overran its credit. */
   push(bytes: Uint8Array, end: boolean): void {
-    if (this.#ended) throw new ProtocolError('unexpected-frame', 'body bytes after the end of the message');
+    if (this.#ended)
+      throw new ProtocolError('unexpected-frame', 'body bytes after the end of the message');
     this.#outstanding += bytes.byteLength;
     if (this.#outstanding > this.#o.window) {
-      throw new ProtocolError('flow-control', `peer sent ${this.#outstanding} bytes against a window of ${this.#o.window}`);
+      throw new ProtocolError(
+        'flow-control',
+        `peer sent ${this.#outstanding} bytes against a window of ${this.#o.window}`,
+      );
     }
     if (end) this.#ended = true;
     if (this.#cancelled || this.#error) return;

@@ -45,7 +45,9 @@ export interface SessionOptions {
   logger?: Logger;
 }
 
-export type ResolvedSessionOptions = Required<Omit<SessionOptions, 'authenticate' | 'logger' | 'agent'>> &
+export type ResolvedSessionOptions = Required<
+  Omit<SessionOptions, 'authenticate' | 'logger' | 'agent'>
+> &
   Pick<SessionOptions, 'authenticate' | 'logger' | 'agent'>;
 
 export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
@@ -64,10 +66,14 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     maxMessageSize: options.maxMessageSize,
   };
   if (resolved.maxMessageSize < MIN_FRAME_SIZE) {
-    throw new RangeError(`maxMessageSize ${resolved.maxMessageSize} is below the minimum of ${MIN_FRAME_SIZE}`);
+    throw new RangeError(
+      `maxMessageSize ${resolved.maxMessageSize} is below the minimum of ${MIN_FRAME_SIZE}`,
+    );
   }
   if (resolved.maxFrameSize < MIN_FRAME_SIZE) {
-    throw new RangeError(`maxFrameSize ${resolved.maxFrameSize} is below the minimum of ${MIN_FRAME_SIZE}`);
+    throw new RangeError(
+      `maxFrameSize ${resolved.maxFrameSize} is below the minimum of ${MIN_FRAME_SIZE}`,
+    );
   }
   if (resolved.lowWaterMark > resolved.highWaterMark) {
     throw new RangeError('lowWaterMark must not exceed highWaterMark');

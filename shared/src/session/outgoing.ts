@@ -18,7 +18,7 @@ export interface OutgoingOptions {
   onReady(): void;
   /** Called once if the body source fails; the message sends nothing more. */
   onSourceError(error: Error): void;
-  /** Called once the frame carrying END has been produced. */
+  /** Called once the frame carrying END is on the channel. */
   onEndSent(): void;
 }
 
@@ -37,6 +37,7 @@ export class OutgoingMessage {
   #sourceDone = false;
   #headSent = false;
   #endSent = false;
+  #endReported = false;
   #stopped = false;
   #holdHead: boolean;
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
@@ -90,16 +91,27 @@ export class OutgoingMessage {
       frame = encodeFrame(FrameType.Data, flags, this.#o.ticket, ...parts);
     } else {
       const { head } = this.#o;
-      frame = encodeFrame(this.#o.type, flags, this.#o.ticket, encodeUint32(head.byteLength), head, ...parts);
+      frame = encodeFrame(
+        this.#o.type,
+        flags,
+        this.#o.ticket,
+        encodeUint32(head.byteLength),
+        head,
+        ...parts,
+      );
       this.#headSent = true;
     }
-    if (end) {
-      this.#endSent = true;
-      this.#o.onEndSent();
-    } else {
-      this.#pump();
-    }
+    if (end) this.#endSent = true;
+    else this.#pump();
     return frame;
+  }
+
+  /** The scheduler has handed the last frame to the channel. */
+  afterSend(): void {
+    if (this.#endSent && !this.#endReported) {
+      this.#endReported = true;
+      this.#o.onEndSent();
+    }
   }
 
   /** Stops sending and releases the source (cancelling a stream with `reason`). */
@@ -162,7 +174,8 @@ export class OutgoingMessage {
           this.#push(value);
         }
         // The head goes as soon as its frame is full or the body is complete.
-        const headRoom = this.#o.maxFrameSize - FRAME_HEADER_SIZE - HEAD_LENGTH_SIZE - this.#o.head.byteLength;
+        const headRoom =
+          this.#o.maxFrameSize - FRAME_HEADER_SIZE - HEAD_LENGTH_SIZE - this.#o.head.byteLength;
         if (this.#sourceDone || this.#buffered >= headRoom) this.#releaseHead();
         if (this.isReady) this.#o.onReady();
         this.#pump();

@@ -31,7 +31,7 @@ export class FrameScheduler {
 
   /** Sends a small control frame now, ahead of queued body frames. */
   sendNow(frame: Uint8Array<ArrayBuffer>): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#channel.readyState !== 'open') return;
     try {
       this.#channel.send(frame);
     } catch (error) {
@@ -66,6 +66,7 @@ export class FrameScheduler {
         this.#inRing.delete(message);
         if (!message.isReady) continue;
         this.#channel.send(message.nextFrame());
+        message.afterSend();
         if (message.isReady) {
           this.#inRing.add(message);
           this.#ring.push(message);

@@ -1,23 +1,53 @@
 import type { DataChannelLike } from '../channel.js';
-import { FRAME_HEADER_SIZE, HEAD_LENGTH_SIZE, MAX_HEAD_SIZE, PROTOCOL_VERSIONS } from '../constants.js';
 import {
+  FRAME_HEADER_SIZE,
+  HEAD_LENGTH_SIZE,
+  MAX_HEAD_SIZE,
+  PROTOCOL_VERSIONS,
+} from '../constants.js';
+import {
+  isProtocolErrorCode,
   ProtocolError,
   SessionClosedError,
   SessionDeadError,
   toError,
   UnsupportedVersionError,
 } from '../errors.js';
-import { silentLogger, type Logger } from '../logger.js';
-import { decodeHello, decodeReason, encodeHello, encodeReason, type Hello } from '../wire/control.js';
-import { decodeFrame, encodeFrame, encodeUint32, type Frame, MAX_TICKET_ID, readUint32, splitMessagePayload } from '../wire/frame.js';
+import { type Logger, silentLogger } from '../logger.js';
+import {
+  decodeHello,
+  decodeReason,
+  encodeHello,
+  encodeReason,
+  type Hello,
+} from '../wire/control.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  encodeUint32,
+  type Frame,
+  MAX_TICKET_ID,
+  readUint32,
+  splitMessagePayload,
+} from '../wire/frame.js';
 import { FrameFlag, FrameType } from '../wire/frame-types.js';
-import { decodeRequestHead, decodeResponseHead, encodeRequestHead, type RequestHead, type ResponseHead } from '../wire/heads.js';
+import {
+  decodeRequestHead,
+  decodeResponseHead,
+  encodeRequestHead,
+  type RequestHead,
+  type ResponseHead,
+} from '../wire/heads.js';
 import type { Authenticator } from './auth.js';
 import { AuthInbox } from './auth-inbox.js';
 import type { BodySource } from './body-source.js';
 import { deferred } from './deferred.js';
 import { Liveness } from './liveness.js';
-import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './options.js';
+import {
+  type ResolvedSessionOptions,
+  resolveSessionOptions,
+  type SessionOptions,
+} from './options.js';
 import { FrameScheduler } from './scheduler.js';
 import { Ticket, type TicketContext } from './ticket.js';
 
@@ -74,15 +104,20 @@ export class PeerFetchSession implements Session {
       highWaterMark: options.highWaterMark,
       lowWaterMark: options.lowWaterMark,
       drainPollMs: options.drainPollMs,
-      onSendError: (error) => this.#terminate(new SessionClosedError(`send failed: ${toError(error).message}`)),
+      onSendError: (error) =>
+        this.#terminate(new SessionClosedError(`send failed: ${toError(error).message}`)),
     });
     this.#liveness = new Liveness({
       pingIntervalMs: options.pingIntervalMs,
       deadAfterMs: options.deadAfterMs,
-      sendPing: (id) => this.#scheduler.sendNow(encodeFrame(FrameType.Ping, 0, 0, encodeUint32(id))),
-      onDead: (silentFor) => this.#terminate(new SessionDeadError(`no frame from the peer for ${silentFor} ms`)),
+      sendPing: (id) =>
+        this.#scheduler.sendNow(encodeFrame(FrameType.Ping, 0, 0, encodeUint32(id))),
+      onDead: (silentFor) =>
+        this.#terminate(new SessionDeadError(`no frame from the peer for ${silentFor} ms`)),
     });
-    this.#auth = new AuthInbox(this.role, (message) => this.#scheduler.sendNow(encodeFrame(FrameType.Auth, 0, 0, message)));
+    this.#auth = new AuthInbox(this.role, (message) =>
+      this.#scheduler.sendNow(encodeFrame(FrameType.Auth, 0, 0, message)),
+    );
     channel.binaryType = 'arraybuffer';
     channel.addEventListener('message', this.#onMessage);
     channel.addEventListener('close', this.#onChannelClose);
@@ -110,17 +145,23 @@ export class PeerFetchSession implements Session {
 
   close(reason?: Error): void {
     const message = reason?.message ?? 'closing';
-    this.#terminate(reason, encodeFrame(FrameType.GoAway, 0, 0, encodeReason({ code: 'closing', message })));
+    this.#terminate(
+      reason,
+      encodeFrame(FrameType.GoAway, 0, 0, encodeReason({ code: 'closing', message })),
+    );
   }
 
   /** Client: opens a ticket and sends a request on it. */
   startRequest(head: RequestHead, body: BodySource): ClientTicket {
     if (this.#state !== 'open') throw new SessionClosedError('session is not open');
-    if (this.#nextTicketId > MAX_TICKET_ID) throw new SessionClosedError('ticket ids exhausted; open a new session');
+    if (this.#nextTicketId > MAX_TICKET_ID)
+      throw new SessionClosedError('ticket ids exhausted; open a new session');
     const encoded = encodeRequestHead(head);
     const room = Math.min(MAX_HEAD_SIZE, this.#maxFrameSize - FRAME_HEADER_SIZE - HEAD_LENGTH_SIZE);
     if (encoded.byteLength > room) {
-      throw new TypeError(`request head of ${encoded.byteLength} bytes exceeds the ${room}-byte limit`);
+      throw new TypeError(
+        `request head of ${encoded.byteLength} bytes exceeds the ${room}-byte limit`,
+      );
     }
     const ticket = new Ticket<ResponseHead>(this.#nextTicketId++, this.#ticketContext());
     this.#tickets.set(ticket.id, ticket);
@@ -136,17 +177,29 @@ export class PeerFetchSession implements Session {
   readonly #onOpen = () => this.#start();
   readonly #onChannelClose = () => this.#terminate(new SessionClosedError('data channel closed'));
   readonly #onChannelError = (event: { error?: unknown }) =>
-    this.#terminate(new SessionClosedError(`data channel error: ${toError(event.error ?? 'unknown').message}`));
+    this.#terminate(
+      new SessionClosedError(`data channel error: ${toError(event.error ?? 'unknown').message}`),
+    );
 
   #start(): void {
     if (this.#state !== 'opening') return;
     this.#state = 'handshake';
-    const hello: Hello = { versions: [...PROTOCOL_VERSIONS], maxFrameSize: this.#o.maxFrameSize, window: this.#o.window };
+    const hello: Hello = {
+      versions: [...PROTOCOL_VERSIONS],
+      maxFrameSize: this.#o.maxFrameSize,
+      window: this.#o.window,
+    };
     if (this.#o.agent) hello.agent = this.#o.agent;
     this.#scheduler.sendNow(encodeFrame(FrameType.Hello, 0, 0, encodeHello(hello)));
     this.#liveness.start();
     this.#handshakeTimer = setTimeout(
-      () => this.#fail(new ProtocolError('handshake-failed', `handshake did not finish within ${this.#o.handshakeTimeoutMs} ms`)),
+      () =>
+        this.#fail(
+          new ProtocolError(
+            'handshake-failed',
+            `handshake did not finish within ${this.#o.handshakeTimeoutMs} ms`,
+          ),
+        ),
       this.#o.handshakeTimeoutMs,
     );
   }
@@ -157,59 +210,91 @@ export class PeerFetchSession implements Session {
     try {
       const { data } = event;
       if (!(data instanceof ArrayBuffer) && !(data instanceof Uint8Array)) {
-        throw new ProtocolError('malformed-frame', `received a ${typeof data} message; frames are binary`);
+        throw new ProtocolError(
+          'malformed-frame',
+          `received a ${typeof data} message; frames are binary`,
+        );
       }
       this.#dispatch(decodeFrame(data, this.#o.maxFrameSize));
     } catch (error) {
-      this.#fail(error instanceof ProtocolError ? error : new ProtocolError('internal', toError(error).message));
+      this.#fail(
+        error instanceof ProtocolError
+          ? error
+          : new ProtocolError('internal', toError(error).message),
+      );
     }
   };
 
   #dispatch(frame: Frame): void {
     switch (frame.type) {
       case FrameType.Hello:
-        return this.#receiveHello(decodeHello(frame.payload));
+        this.#receiveHello(decodeHello(frame.payload));
+        break;
       case FrameType.Auth:
-        if (this.#state !== 'handshake' || !this.#peerHello) throw unexpected('AUTH outside the handshake');
-        return this.#auth.deliver(frame.payload);
+        if (this.#state !== 'handshake' || !this.#peerHello)
+          throw unexpected('AUTH outside the handshake');
+        this.#auth.deliver(frame.payload);
+        break;
       case FrameType.Ping:
-        return this.#scheduler.sendNow(encodeFrame(FrameType.Pong, 0, 0, frame.payload));
+        this.#scheduler.sendNow(encodeFrame(FrameType.Pong, 0, 0, frame.payload));
+        break;
       case FrameType.Pong:
-        return this.#liveness.pong(readUint32(frame.payload));
+        this.#liveness.pong(readUint32(frame.payload));
+        break;
       case FrameType.Error: {
         const { code, message } = decodeReason(frame.payload);
-        return this.#terminate(new ProtocolError('internal', `peer reported a protocol error (${code}): ${message}`));
+        const known = isProtocolErrorCode(code) ? code : 'internal';
+        this.#terminate(
+          new ProtocolError(known, `peer reported a protocol error (${code}): ${message}`),
+        );
+        break;
       }
       case FrameType.GoAway: {
         const { message } = decodeReason(frame.payload);
-        return this.#terminate(undefined, undefined, new SessionClosedError(`peer closed the session${message ? `: ${message}` : ''}`));
+        const closing = new SessionClosedError(
+          `peer closed the session${message ? `: ${message}` : ''}`,
+        );
+        this.#terminate(undefined, undefined, closing);
+        break;
       }
       default:
-        return this.#dispatchTicketFrame(frame);
+        this.#dispatchTicketFrame(frame);
+        break;
     }
   }
 
   #dispatchTicketFrame(frame: Frame): void {
-    if (this.#state !== 'open') throw unexpected(`frame 0x${frame.type.toString(16)} before the handshake finished`);
+    if (this.#state !== 'open')
+      throw unexpected(`frame 0x${frame.type.toString(16)} before the handshake finished`);
     const end = (frame.flags & FrameFlag.End) !== 0;
-    if (frame.type === FrameType.Request) return this.#receiveRequest(frame, end);
+    if (frame.type === FrameType.Request) {
+      this.#receiveRequest(frame, end);
+      return;
+    }
     const ticket = this.#tickets.get(frame.ticket);
     if (!ticket) {
       if (this.#isPastTicket(frame.ticket)) return; // finished or cancelled: late frames are expected
-      throw new ProtocolError('bad-ticket', `frame for ticket ${frame.ticket}, which was never opened`);
+      throw new ProtocolError(
+        'bad-ticket',
+        `frame for ticket ${frame.ticket}, which was never opened`,
+      );
     }
     switch (frame.type) {
       case FrameType.Response: {
-        if (this.role !== 'client') throw unexpected('RESPONSE sent to a client');
+        if (this.role !== 'client') throw unexpected('RESPONSE sent to a server');
         const { head, body } = splitMessagePayload(frame.payload);
-        return (ticket as ClientTicket).receiveHead(decodeResponseHead(head), head.byteLength, body, end);
+        (ticket as ClientTicket).receiveHead(decodeResponseHead(head), head.byteLength, body, end);
+        break;
       }
       case FrameType.Data:
-        return ticket.receiveData(frame.payload, end);
+        ticket.receiveData(frame.payload, end);
+        break;
       case FrameType.Credit:
-        return ticket.receiveCredit(readUint32(frame.payload));
+        ticket.receiveCredit(readUint32(frame.payload));
+        break;
       case FrameType.Cancel:
-        return ticket.receiveCancel(decodeReason(frame.payload));
+        ticket.receiveCancel(decodeReason(frame.payload));
+        break;
       default:
         throw unexpected(`frame type 0x${frame.type.toString(16)} on a ticket`);
     }
@@ -218,7 +303,10 @@ export class PeerFetchSession implements Session {
   #receiveRequest(frame: Frame, end: boolean): void {
     if (this.role !== 'server') throw unexpected('REQUEST sent to a client');
     if (frame.ticket <= this.#highestPeerTicket) {
-      throw new ProtocolError('bad-ticket', `ticket ${frame.ticket} reused or out of order (last was ${this.#highestPeerTicket})`);
+      throw new ProtocolError(
+        'bad-ticket',
+        `ticket ${frame.ticket} reused or out of order (last was ${this.#highestPeerTicket})`,
+      );
     }
     this.#highestPeerTicket = frame.ticket;
     const { head: headBytes, body } = splitMessagePayload(frame.payload);
@@ -227,7 +315,10 @@ export class PeerFetchSession implements Session {
     this.#tickets.set(ticket.id, ticket);
     ticket.receiveHead(head, headBytes.byteLength, body, end);
     if (!this.#onRequest) {
-      ticket.cancel(new SessionClosedError('no request handler'), { code: 'no-handler', message: 'this peer serves no requests' });
+      ticket.cancel(new SessionClosedError('no request handler'), {
+        code: 'no-handler',
+        message: 'this peer serves no requests',
+      });
       return;
     }
     this.#onRequest(ticket, head);
@@ -243,15 +334,23 @@ export class PeerFetchSession implements Session {
     const common = PROTOCOL_VERSIONS.filter((v) => hello.versions.includes(v));
     if (common.length === 0) {
       const message = `peer speaks versions [${hello.versions.join(', ')}], we speak [${PROTOCOL_VERSIONS.join(', ')}]`;
-      this.#sendError('unsupported-version', message);
-      this.#terminate(new UnsupportedVersionError(message));
+      this.#terminate(
+        new UnsupportedVersionError(message),
+        errorFrame('unsupported-version', message),
+      );
       return;
     }
     this.#maxFrameSize = Math.min(this.#maxFrameSize, hello.maxFrameSize);
     if (this.#maxFrameSize < FRAME_HEADER_SIZE + 1024) {
-      throw new ProtocolError('malformed-frame', `peer accepts frames of only ${hello.maxFrameSize} bytes`);
+      throw new ProtocolError(
+        'malformed-frame',
+        `peer accepts frames of only ${hello.maxFrameSize} bytes`,
+      );
     }
-    this.#log.debug({ peerAgent: hello.agent, maxFrameSize: this.#maxFrameSize }, 'peerfetch handshake');
+    this.#log.debug(
+      { peerAgent: hello.agent, maxFrameSize: this.#maxFrameSize },
+      'peerfetch handshake',
+    );
     // Without an authenticator the session opens synchronously, before the next frame.
     if (this.#o.authenticate) void this.#authenticateThenOpen(this.#o.authenticate);
     else this.#open();
@@ -261,7 +360,9 @@ export class PeerFetchSession implements Session {
     try {
       await authenticate(this.#auth);
     } catch (error) {
-      this.#fail(new ProtocolError('handshake-failed', `authentication failed: ${toError(error).message}`));
+      this.#fail(
+        new ProtocolError('handshake-failed', `authentication failed: ${toError(error).message}`),
+      );
       return;
     }
     this.#open();
@@ -291,22 +392,27 @@ export class PeerFetchSession implements Session {
   #fail(error: ProtocolError): void {
     if (this.#state === 'closed') return;
     this.#log.warn({ code: error.code, err: error.message }, 'peerfetch session failed');
-    this.#sendError(error.code, error.message);
-    this.#terminate(error);
-  }
-
-  #sendError(code: string, message: string): void {
-    this.#scheduler.sendNow(encodeFrame(FrameType.Error, 0, 0, encodeReason({ code, message: message.slice(0, 1024) })));
+    this.#terminate(error, errorFrame(error.code, error.message));
   }
 
   /**
    * The one way a session ends. `error` is what `closed` reports (undefined = clean);
    * `pendingError` is what unfinished exchanges fail with.
    */
-  #terminate(error: Error | undefined, farewell?: Uint8Array<ArrayBuffer>, pendingError?: Error): void {
+  #terminate(
+    error: Error | undefined,
+    farewell?: Uint8Array<ArrayBuffer>,
+    pendingError?: Error,
+  ): void {
     if (this.#state === 'closed') return;
-    if (farewell && this.#channel.readyState === 'open') this.#scheduler.sendNow(farewell);
     this.#state = 'closed';
+    if (farewell && this.#channel.readyState === 'open') {
+      try {
+        this.#channel.send(farewell);
+      } catch {
+        // The peer learns of the close from the channel closing instead.
+      }
+    }
     const failure = pendingError ?? error ?? new SessionClosedError('session closed');
     clearTimeout(this.#handshakeTimer);
     this.#liveness.stop();
@@ -326,6 +432,15 @@ export class PeerFetchSession implements Session {
     this.#ready.reject(failure);
     this.#closed.resolve(error);
   }
+}
+
+function errorFrame(code: string, message: string): Uint8Array<ArrayBuffer> {
+  return encodeFrame(
+    FrameType.Error,
+    0,
+    0,
+    encodeReason({ code, message: message.slice(0, 1024) }),
+  );
 }
 
 function unexpected(message: string): ProtocolError {

@@ -1,7 +1,7 @@
 import { ProtocolError, StreamResetError } from '../errors.js';
+import { encodeReason, type Reason } from '../wire/control.js';
 import { encodeFrame, encodeUint32 } from '../wire/frame.js';
 import { FrameType } from '../wire/frame-types.js';
-import { encodeReason, type Reason } from '../wire/control.js';
 import type { BodySource } from './body-source.js';
 import { type Deferred, deferred } from './deferred.js';
 import { IncomingBody } from './incoming.js';
@@ -67,7 +67,11 @@ export class Ticket<PeerHead> {
   }
 
   /** Starts sending our message. */
-  send(type: typeof FrameType.Request | typeof FrameType.Response, head: Uint8Array, body: BodySource): void {
+  send(
+    type: typeof FrameType.Request | typeof FrameType.Response,
+    head: Uint8Array,
+    body: BodySource,
+  ): void {
     if (this.#outgoing || this.#released) return;
     const message = new OutgoingMessage({
       ticket: this.id,
@@ -86,20 +90,29 @@ export class Ticket<PeerHead> {
   }
 
   receiveHead(head: PeerHead, headSize: number, body: Uint8Array, end: boolean): void {
-    if (this.#incoming) throw new ProtocolError('unexpected-frame', `second head on ticket ${this.id}`);
+    if (this.#incoming)
+      throw new ProtocolError('unexpected-frame', `second head on ticket ${this.id}`);
     const incoming = new IncomingBody({
       window: this.#ctx.window,
-      grant: (bytes) => this.#ctx.sendControl(encodeFrame(FrameType.Credit, 0, this.id, encodeUint32(bytes))),
-      onCancel: (reason) => this.cancel(asError(reason), { code: 'cancelled', message: 'reader cancelled the body' }),
+      grant: (bytes) =>
+        this.#ctx.sendControl(encodeFrame(FrameType.Credit, 0, this.id, encodeUint32(bytes))),
+      onCancel: (reason) =>
+        this.cancel(asError(reason), { code: 'cancelled', message: 'reader cancelled the body' }),
     });
     this.#incoming = incoming;
     incoming.push(body, end);
-    this.#peer.resolve({ head, headSize, body: incoming.stream, empty: end && body.byteLength === 0 });
+    this.#peer.resolve({
+      head,
+      headSize,
+      body: incoming.stream,
+      empty: end && body.byteLength === 0,
+    });
     this.#maybeRelease();
   }
 
   receiveData(bytes: Uint8Array, end: boolean): void {
-    if (!this.#incoming) throw new ProtocolError('unexpected-frame', `body bytes before a head on ticket ${this.id}`);
+    if (!this.#incoming)
+      throw new ProtocolError('unexpected-frame', `body bytes before a head on ticket ${this.id}`);
     this.#incoming.push(bytes, end);
     if (end) this.#maybeRelease();
   }
@@ -113,7 +126,9 @@ export class Ticket<PeerHead> {
   receiveCancel(reason: Reason): void {
     const completed = this.#incoming?.ended === true;
     // A server that has answered in full may stop our upload: that is not a failure.
-    const error = new StreamResetError(`peer cancelled the exchange (${reason.code}${reason.message ? `: ${reason.message}` : ''})`);
+    const error = new StreamResetError(
+      `peer cancelled the exchange (${reason.code}${reason.message ? `: ${reason.message}` : ''})`,
+    );
     this.#finish(completed ? undefined : error, error);
   }
 
@@ -132,7 +147,10 @@ export class Ticket<PeerHead> {
   #onEndSent(): void {
     // Our answer is complete; the rest of the peer's upload is no longer wanted.
     if (this.#ctx.role === 'server' && this.#incoming && !this.#incoming.ended) {
-      this.cancel(new StreamResetError('response complete'), { code: 'response-complete', message: '' });
+      this.cancel(new StreamResetError('response complete'), {
+        code: 'response-complete',
+        message: '',
+      });
       return;
     }
     this.#maybeRelease();

@@ -14,7 +14,10 @@ export function patternBytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {
 }
 
 /** A stream that serves `bytes` in chunks, counting how much the consumer has pulled. */
-export function countingStream(bytes: Uint8Array, chunkSize = 64 * 1024): {
+export function countingStream(
+  bytes: Uint8Array,
+  chunkSize = 64 * 1024,
+): {
   stream: ReadableStream<Uint8Array>;
   pulled(): number;
   cancelled(): unknown;
@@ -41,7 +44,9 @@ export function countingStream(bytes: Uint8Array, chunkSize = 64 * 1024): {
   return { stream, pulled: () => offset, cancelled: () => cancelReason };
 }
 
-export async function readAll(stream: ReadableStream<Uint8Array> | null): Promise<Uint8Array> {
+export async function readAll(
+  stream: ReadableStream<Uint8Array> | null,
+): Promise<Uint8Array<ArrayBuffer>> {
   if (!stream) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -37,12 +37,18 @@ export class FakeChannel extends EventTarget implements DataChannelLike {
     return this.sent.map((bytes) => decodeFrame(bytes, 1 << 30));
   }
 
-  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null): void {
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+  ): void {
     if (listener) this.#listeners.add(this.#key(type, listener));
     super.addEventListener(type, listener);
   }
 
-  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null): void {
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+  ): void {
     if (listener) this.#listeners.delete(this.#key(type, listener));
     super.removeEventListener(type, listener);
   }

@@ -2,7 +2,11 @@ import { createPeerFetch, type PeerFetch, type PeerFetchOptions } from '../clien
 import { type RequestHandler, type ServeOptions, serveRequests } from '../server/serve-requests.js';
 import type { SessionOptions } from '../session/options.js';
 import { openSession, type PeerFetchSession } from '../session/session.js';
-import { createMemoryChannelPair, type MemoryChannel, type MemoryChannelOptions } from './memory-channel.js';
+import {
+  createMemoryChannelPair,
+  type MemoryChannel,
+  type MemoryChannelOptions,
+} from './memory-channel.js';
 
 export interface InMemoryConnection {
   client: PeerFetch;
@@ -23,12 +27,23 @@ export interface InMemoryOptions {
 }
 
 /** A client and a server session joined by an in-memory channel, serving `handler`. */
-export function connectInMemory(handler: RequestHandler, options: InMemoryOptions = {}): InMemoryConnection {
+export function connectInMemory(
+  handler: RequestHandler,
+  options: InMemoryOptions = {},
+): InMemoryConnection {
   const [clientChannel, serverChannel] = createMemoryChannelPair(options.channel);
   const maxMessageSize = clientChannel.maxMessageSize;
-  const serverSession = openSession(serverChannel, { maxMessageSize, ...options.server, role: 'server' });
+  const serverSession = openSession(serverChannel, {
+    maxMessageSize,
+    ...options.server,
+    role: 'server',
+  });
   serveRequests(serverSession, handler, options.serve);
-  const clientSession = openSession(clientChannel, { maxMessageSize, ...options.client, role: 'client' });
+  const clientSession = openSession(clientChannel, {
+    maxMessageSize,
+    ...options.client,
+    role: 'client',
+  });
   return {
     client: createPeerFetch(clientSession, options.fetch),
     clientSession,

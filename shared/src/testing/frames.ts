@@ -2,23 +2,57 @@ import { PROTOCOL_VERSIONS } from '../constants.js';
 import { encodeHello, encodeReason, type Hello } from '../wire/control.js';
 import { encodeFrame, encodeUint32 } from '../wire/frame.js';
 import { FrameFlag, FrameType } from '../wire/frame-types.js';
-import { encodeRequestHead, encodeResponseHead, type RequestHead, type ResponseHead } from '../wire/heads.js';
+import {
+  encodeRequestHead,
+  encodeResponseHead,
+  type RequestHead,
+  type ResponseHead,
+} from '../wire/heads.js';
 
 /**
  * Builders for raw frames, for tests that play a peer by hand (including a misbehaving one).
  */
 export const rawFrames = {
   hello(overrides: Partial<Hello> = {}): Uint8Array<ArrayBuffer> {
-    const hello: Hello = { versions: [...PROTOCOL_VERSIONS], maxFrameSize: 256 * 1024, window: 1024 * 1024, ...overrides };
+    const hello: Hello = {
+      versions: [...PROTOCOL_VERSIONS],
+      maxFrameSize: 256 * 1024,
+      window: 1024 * 1024,
+      ...overrides,
+    };
     return encodeFrame(FrameType.Hello, 0, 0, encodeHello(hello));
   },
-  request(ticket: number, head: RequestHead, body = new Uint8Array(), end = true): Uint8Array<ArrayBuffer> {
+  request(
+    ticket: number,
+    head: RequestHead,
+    body = new Uint8Array(),
+    end = true,
+  ): Uint8Array<ArrayBuffer> {
     const encoded = encodeRequestHead(head);
-    return encodeFrame(FrameType.Request, end ? FrameFlag.End : 0, ticket, encodeUint32(encoded.byteLength), encoded, body);
+    return encodeFrame(
+      FrameType.Request,
+      end ? FrameFlag.End : 0,
+      ticket,
+      encodeUint32(encoded.byteLength),
+      encoded,
+      body,
+    );
   },
-  response(ticket: number, head: ResponseHead, body = new Uint8Array(), end = true): Uint8Array<ArrayBuffer> {
+  response(
+    ticket: number,
+    head: ResponseHead,
+    body = new Uint8Array(),
+    end = true,
+  ): Uint8Array<ArrayBuffer> {
     const encoded = encodeResponseHead(head);
-    return encodeFrame(FrameType.Response, end ? FrameFlag.End : 0, ticket, encodeUint32(encoded.byteLength), encoded, body);
+    return encodeFrame(
+      FrameType.Response,
+      end ? FrameFlag.End : 0,
+      ticket,
+      encodeUint32(encoded.byteLength),
+      encoded,
+      body,
+    );
   },
   data(ticket: number, body: Uint8Array, end = false): Uint8Array<ArrayBuffer> {
     return encodeFrame(FrameType.Data, end ? FrameFlag.End : 0, ticket, body);

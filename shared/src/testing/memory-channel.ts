@@ -40,6 +40,8 @@ export class MemoryChannel extends EventTarget implements DataChannelLike {
   readonly #o: Required<Omit<MemoryChannelOptions, 'openAfterMs'>>;
   readonly #queue: InFlight[] = [];
   #delivering = false;
+  /** When the link finishes carrying the last message sent, for the bandwidth model. */
+  #linkFreeAt = 0;
 
   constructor(options: MemoryChannelOptions) {
     super();
@@ -57,7 +59,8 @@ export class MemoryChannel extends EventTarget implements DataChannelLike {
   }
 
   send(data: Uint8Array<ArrayBuffer>): void {
-    if (this.readyState !== 'open') throw new DOMException('data channel is not open', 'InvalidStateError');
+    if (this.readyState !== 'open')
+      throw new DOMException('data channel is not open', 'InvalidStateError');
     const size = data.byteLength;
     this.messagesSent++;
     this.largestSent = Math.max(this.largestSent, size);
@@ -68,14 +71,18 @@ export class MemoryChannel extends EventTarget implements DataChannelLike {
     }
     if (this.blackhole) return;
     this.bufferedAmount += size;
-    this.#queue.push({ data: data.slice().buffer, dueAt: Date.now() + this.#o.latencyMs });
-    this.#scheduleDelivery(this.#o.latencyMs);
+    const now = Date.now();
+    this.#linkFreeAt = Math.max(now, this.#linkFreeAt) + size / this.#o.bytesPerMs;
+    const dueAt = Math.max(now + this.#o.latencyMs, this.#linkFreeAt);
+    this.#queue.push({ data: data.slice().buffer, dueAt });
+    this.#scheduleDelivery(dueAt - now);
   }
 
   close(): void {
     if (this.readyState === 'closing' || this.readyState === 'closed') return;
     this.readyState = 'closing';
-    if (this.peer.readyState === 'open' || this.peer.readyState === 'connecting') this.peer.readyState = 'closing';
+    if (this.peer.readyState === 'open' || this.peer.readyState === 'connecting')
+      this.peer.readyState = 'closing';
     // Queued messages are still delivered, as a reliable channel flushes before closing.
     this.#scheduleDelivery(0);
   }
@@ -96,17 +103,19 @@ export class MemoryChannel extends EventTarget implements DataChannelLike {
   }
 
   async #deliver(): Promise<void> {
-    let budget = this.#o.bytesPerMs;
-    const startedAt = Date.now();
     while (this.#queue.length > 0) {
       const next = this.#queue[0]!;
-      if (next.dueAt > Date.now() || next.data.byteLength > budget) break;
+      if (next.dueAt > Date.now()) break;
       this.#queue.shift();
-      budget -= next.data.byteLength;
       this.bufferedAmount -= next.data.byteLength;
       const wasAbove = this.bufferedAmount + next.data.byteLength > this.bufferedAmountLowThreshold;
-      if (this.peer.readyState !== 'closed') this.peer.dispatchEvent(new MessageEvent('message', { data: next.data }));
-      if (wasAbove && this.bufferedAmount <= this.bufferedAmountLowThreshold && this.#o.firesBufferedAmountLow) {
+      if (this.peer.readyState !== 'closed')
+        this.peer.dispatchEvent(new MessageEvent('message', { data: next.data }));
+      if (
+        wasAbove &&
+        this.bufferedAmount <= this.bufferedAmountLowThreshold &&
+        this.#o.firesBufferedAmountLow
+      ) {
         this.dispatchEvent(new Event('bufferedamountlow'));
       }
       // Let the receiver's microtasks run between messages, as separate tasks would.
@@ -114,9 +123,7 @@ export class MemoryChannel extends EventTarget implements DataChannelLike {
     }
     this.#delivering = false;
     if (this.#queue.length > 0) {
-      const head = this.#queue[0]!;
-      const wait = Math.max(head.dueAt - Date.now(), 1 - (Date.now() - startedAt), 0);
-      this.#scheduleDelivery(Math.max(wait, 1));
+      this.#scheduleDelivery(Math.max(this.#queue[0]!.dueAt - Date.now(), 1));
     } else if (this.readyState === 'closing') {
       this.#finishClose();
     }
@@ -132,7 +139,9 @@ export class MemoryChannel extends EventTarget implements DataChannelLike {
 }
 
 /** Two connected in-memory channel ends. */
-export function createMemoryChannelPair(options: MemoryChannelOptions = {}): [MemoryChannel, MemoryChannel] {
+export function createMemoryChannelPair(
+  options: MemoryChannelOptions = {},
+): [MemoryChannel, MemoryChannel] {
   const a = new MemoryChannel(options);
   const b = new MemoryChannel(options);
   a.peer = b;

@@ -33,7 +33,8 @@ export function decodeHello(bytes: Uint8Array): Hello {
   if (!isUint32(maxFrameSize) || !isUint32(window) || window === 0) {
     throw malformed('HELLO maxFrameSize and window must be positive 32-bit integers');
   }
-  if (agent !== undefined && typeof agent !== 'string') throw malformed('HELLO agent must be a string');
+  if (agent !== undefined && typeof agent !== 'string')
+    throw malformed('HELLO agent must be a string');
   return { versions, maxFrameSize, window, ...(agent === undefined ? {} : { agent }) };
 }
 
@@ -45,7 +46,11 @@ export function encodeReason(reason: Reason): Uint8Array {
 export function decodeReason(bytes: Uint8Array): Reason {
   if (bytes.byteLength === 0) return { code: 'none', message: '' };
   const value = unpackValue(bytes, 'malformed-frame', 'reason');
-  if (!isPlainObject(value) || typeof value.code !== 'string' || typeof value.message !== 'string') {
+  if (
+    !isPlainObject(value) ||
+    typeof value.code !== 'string' ||
+    typeof value.message !== 'string'
+  ) {
     throw malformed('reason must be a map with string code and message');
   }
   return { code: value.code, message: value.message };

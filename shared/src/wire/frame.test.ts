@@ -30,7 +30,11 @@ describe('frame codec', () => {
   });
 
   it('carries head and first body bytes in one request frame', () => {
-    const head = { method: 'POST', path: '/api/x?y=1', headers: [['content-type', 'text/plain']] as [string, string][] };
+    const head = {
+      method: 'POST',
+      path: '/api/x?y=1',
+      headers: [['content-type', 'text/plain']] as [string, string][],
+    };
     const frame = decodeFrame(rawFrames.request(7, head, new TextEncoder().encode('hi')), LIMIT);
     const { head: headBytes, body } = splitMessagePayload(frame.payload);
     expect(decodeRequestHead(headBytes)).toEqual(head);
@@ -48,26 +52,40 @@ describe('frame codec', () => {
   });
 
   it('rejects unknown frame types and unknown flags', () => {
-    expect(codeOf(() => decodeFrame(new Uint8Array([0x7f, 0, 0, 0, 0, 1]), LIMIT))).toBe('unknown-frame-type');
-    expect(codeOf(() => decodeFrame(encodeFrame(FrameType.Data, 0x80, 1), LIMIT))).toBe('malformed-frame');
-    expect(codeOf(() => decodeFrame(encodeFrame(FrameType.Credit, FrameFlag.End, 1, encodeUint32(5)), LIMIT))).toBe(
+    expect(codeOf(() => decodeFrame(new Uint8Array([0x7f, 0, 0, 0, 0, 1]), LIMIT))).toBe(
+      'unknown-frame-type',
+    );
+    expect(codeOf(() => decodeFrame(encodeFrame(FrameType.Data, 0x80, 1), LIMIT))).toBe(
       'malformed-frame',
     );
+    expect(
+      codeOf(() =>
+        decodeFrame(encodeFrame(FrameType.Credit, FrameFlag.End, 1, encodeUint32(5)), LIMIT),
+      ),
+    ).toBe('malformed-frame');
   });
 
   it('keeps session frames on ticket 0 and message frames off it', () => {
-    expect(codeOf(() => decodeFrame(encodeFrame(FrameType.Ping, 0, 3, encodeUint32(1)), LIMIT))).toBe('bad-ticket');
+    expect(
+      codeOf(() => decodeFrame(encodeFrame(FrameType.Ping, 0, 3, encodeUint32(1)), LIMIT)),
+    ).toBe('bad-ticket');
     expect(codeOf(() => decodeFrame(encodeFrame(FrameType.Data, 0, 0), LIMIT))).toBe('bad-ticket');
   });
 
   it('checks fixed payload sizes', () => {
-    expect(codeOf(() => decodeFrame(encodeFrame(FrameType.Ping, 0, 0, new Uint8Array(3)), LIMIT))).toBe('malformed-frame');
-    expect(codeOf(() => decodeFrame(encodeFrame(FrameType.Credit, 0, 1, new Uint8Array(8)), LIMIT))).toBe('malformed-frame');
+    expect(
+      codeOf(() => decodeFrame(encodeFrame(FrameType.Ping, 0, 0, new Uint8Array(3)), LIMIT)),
+    ).toBe('malformed-frame');
+    expect(
+      codeOf(() => decodeFrame(encodeFrame(FrameType.Credit, 0, 1, new Uint8Array(8)), LIMIT)),
+    ).toBe('malformed-frame');
   });
 
   it('bounds control payloads', () => {
     const big = new Uint8Array(MAX_CONTROL_PAYLOAD + 1);
-    expect(codeOf(() => decodeFrame(encodeFrame(FrameType.Hello, 0, 0, big), LIMIT))).toBe('frame-too-large');
+    expect(codeOf(() => decodeFrame(encodeFrame(FrameType.Hello, 0, 0, big), LIMIT))).toBe(
+      'frame-too-large',
+    );
   });
 
   it('rejects a head length that does not fit the frame', () => {

@@ -1,4 +1,9 @@
-import { FRAME_HEADER_SIZE, HEAD_LENGTH_SIZE, MAX_CONTROL_PAYLOAD, MAX_HEAD_SIZE } from '../constants.js';
+import {
+  FRAME_HEADER_SIZE,
+  HEAD_LENGTH_SIZE,
+  MAX_CONTROL_PAYLOAD,
+  MAX_HEAD_SIZE,
+} from '../constants.js';
 import { ProtocolError } from '../errors.js';
 import {
   FrameFlag,
@@ -79,10 +84,16 @@ export function readUint32(bytes: Uint8Array, offset = 0): number {
 export function decodeFrame(data: ArrayBuffer | Uint8Array, maxFrameSize: number): Frame {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   if (bytes.byteLength < FRAME_HEADER_SIZE) {
-    throw new ProtocolError('malformed-frame', `frame of ${bytes.byteLength} bytes is shorter than its header`);
+    throw new ProtocolError(
+      'malformed-frame',
+      `frame of ${bytes.byteLength} bytes is shorter than its header`,
+    );
   }
   if (bytes.byteLength > maxFrameSize) {
-    throw new ProtocolError('frame-too-large', `frame of ${bytes.byteLength} bytes exceeds the limit of ${maxFrameSize}`);
+    throw new ProtocolError(
+      'frame-too-large',
+      `frame of ${bytes.byteLength} bytes exceeds the limit of ${maxFrameSize}`,
+    );
   }
   const type = bytes[0]!;
   const flags = bytes[1]!;
@@ -91,11 +102,19 @@ export function decodeFrame(data: ArrayBuffer | Uint8Array, maxFrameSize: number
     throw new ProtocolError('unknown-frame-type', `unknown frame type 0x${type.toString(16)}`);
   }
   if ((flags & ~KNOWN_FLAGS) !== 0 || ((flags & FrameFlag.End) !== 0 && !MESSAGE_TYPES.has(type))) {
-    throw new ProtocolError('malformed-frame', `flags 0x${flags.toString(16)} are not valid on frame type 0x${type.toString(16)}`);
+    throw new ProtocolError(
+      'malformed-frame',
+      `flags 0x${flags.toString(16)} are not valid on frame type 0x${type.toString(16)}`,
+    );
   }
   const isSessionFrame = SESSION_FRAME_TYPES.has(type);
   if (isSessionFrame !== (ticket === 0)) {
-    throw new ProtocolError('bad-ticket', isSessionFrame ? `session frame 0x${type.toString(16)} on ticket ${ticket}` : `frame 0x${type.toString(16)} on ticket 0`);
+    throw new ProtocolError(
+      'bad-ticket',
+      isSessionFrame
+        ? `session frame 0x${type.toString(16)} on ticket ${ticket}`
+        : `frame 0x${type.toString(16)} on ticket 0`,
+    );
   }
   const payload = bytes.subarray(FRAME_HEADER_SIZE);
   checkPayloadSize(type, payload);
@@ -105,10 +124,16 @@ export function decodeFrame(data: ArrayBuffer | Uint8Array, maxFrameSize: number
 function checkPayloadSize(type: FrameType, payload: Uint8Array): void {
   const fixed = FIXED_PAYLOAD_SIZE[type];
   if (fixed !== undefined && payload.byteLength !== fixed) {
-    throw new ProtocolError('malformed-frame', `frame type 0x${type.toString(16)} needs a ${fixed}-byte payload, got ${payload.byteLength}`);
+    throw new ProtocolError(
+      'malformed-frame',
+      `frame type 0x${type.toString(16)} needs a ${fixed}-byte payload, got ${payload.byteLength}`,
+    );
   }
   if (CONTROL_TYPES.has(type) && payload.byteLength > MAX_CONTROL_PAYLOAD) {
-    throw new ProtocolError('frame-too-large', `control payload of ${payload.byteLength} bytes exceeds ${MAX_CONTROL_PAYLOAD}`);
+    throw new ProtocolError(
+      'frame-too-large',
+      `control payload of ${payload.byteLength} bytes exceeds ${MAX_CONTROL_PAYLOAD}`,
+    );
   }
   if (type === FrameType.Request || type === FrameType.Response) {
     if (payload.byteLength < HEAD_LENGTH_SIZE) {
@@ -116,7 +141,10 @@ function checkPayloadSize(type: FrameType, payload: Uint8Array): void {
     }
     const headLength = readUint32(payload);
     if (headLength > MAX_HEAD_SIZE || headLength > payload.byteLength - HEAD_LENGTH_SIZE) {
-      throw new ProtocolError('malformed-frame', `head length ${headLength} does not fit the frame`);
+      throw new ProtocolError(
+        'malformed-frame',
+        `head length ${headLength} does not fit the frame`,
+      );
     }
   }
 }

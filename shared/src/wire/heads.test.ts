@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../errors.js';
-import { decodeRequestHead, decodeResponseHead, encodeRequestHead, encodeResponseHead, headerListOf } from './heads.js';
+import {
+  decodeRequestHead,
+  decodeResponseHead,
+  encodeRequestHead,
+  encodeResponseHead,
+  headerListOf,
+} from './heads.js';
 import { packValue } from './msgpack.js';
 
 function rejects(fn: () => unknown): void {
@@ -9,23 +15,46 @@ function rejects(fn: () => unknown): void {
 
 describe('request and response heads', () => {
   it('round-trip, keeping repeated header fields', () => {
-    const request = { method: 'GET', path: '/a/b?c=%20d', headers: [['accept', 'a'], ['x-many', '1'], ['x-many', '2']] as [string, string][] };
+    const request = {
+      method: 'GET',
+      path: '/a/b?c=%20d',
+      headers: [
+        ['accept', 'a'],
+        ['x-many', '1'],
+        ['x-many', '2'],
+      ] as [string, string][],
+    };
     expect(decodeRequestHead(encodeRequestHead(request))).toEqual(request);
-    const response = { status: 404, statusText: 'Not Found', headers: [['set-cookie', 'a=1'], ['set-cookie', 'b=2']] as [string, string][] };
+    const response = {
+      status: 404,
+      statusText: 'Not Found',
+      headers: [
+        ['set-cookie', 'a=1'],
+        ['set-cookie', 'b=2'],
+      ] as [string, string][],
+    };
     expect(decodeResponseHead(encodeResponseHead(response))).toEqual(response);
   });
 
   it('lower-cases header names', () => {
-    const head = decodeRequestHead(packValue({ method: 'GET', path: '/', headers: [['X-Thing', 'v']] }));
+    const head = decodeRequestHead(
+      packValue({ method: 'GET', path: '/', headers: [['X-Thing', 'v']] }),
+    );
     expect(head.headers).toEqual([['x-thing', 'v']]);
   });
 
   it('rejects bad methods, paths and headers', () => {
     rejects(() => decodeRequestHead(packValue({ method: 'GE T', path: '/', headers: [] })));
-    rejects(() => decodeRequestHead(packValue({ method: 'GET', path: 'http://evil/', headers: [] })));
+    rejects(() =>
+      decodeRequestHead(packValue({ method: 'GET', path: 'http://evil/', headers: [] })),
+    );
     rejects(() => decodeRequestHead(packValue({ method: 'GET', path: '/a b', headers: [] })));
-    rejects(() => decodeRequestHead(packValue({ method: 'GET', path: '/', headers: [['bad name', 'v']] })));
-    rejects(() => decodeRequestHead(packValue({ method: 'GET', path: '/', headers: [['x', 'a\r\nb']] })));
+    rejects(() =>
+      decodeRequestHead(packValue({ method: 'GET', path: '/', headers: [['bad name', 'v']] })),
+    );
+    rejects(() =>
+      decodeRequestHead(packValue({ method: 'GET', path: '/', headers: [['x', 'a\r\nb']] })),
+    );
     rejects(() => decodeRequestHead(packValue({ method: 'GET', path: '/', headers: [['x']] })));
     rejects(() => decodeRequestHead(packValue({ method: 'GET', path: '/', headers: 'x' })));
     rejects(() => decodeRequestHead(packValue([1, 2, 3])));
@@ -44,7 +73,13 @@ describe('request and response heads', () => {
   });
 
   it('lists Headers objects in order', () => {
-    const headers = new Headers([['b', '2'], ['a', '1']]);
-    expect(headerListOf(headers)).toEqual([['a', '1'], ['b', '2']]);
+    const headers = new Headers([
+      ['b', '2'],
+      ['a', '1'],
+    ]);
+    expect(headerListOf(headers)).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
   });
 });

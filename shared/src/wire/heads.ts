@@ -66,9 +66,11 @@ function decodeHeaders(value: unknown): HeaderList {
   if (value.length > MAX_HEADER_COUNT) throw bad(`more than ${MAX_HEADER_COUNT} header fields`);
   const headers: HeaderList = [];
   for (const field of value) {
-    if (!Array.isArray(field) || field.length !== 2) throw bad('a header field is not a [name, value] pair');
+    if (!Array.isArray(field) || field.length !== 2)
+      throw bad('a header field is not a [name, value] pair');
     const [name, fieldValue] = field as unknown[];
-    if (typeof name !== 'string' || !TOKEN.test(name)) throw bad('a header name is not a valid token');
+    if (typeof name !== 'string' || !TOKEN.test(name))
+      throw bad('a header name is not a valid token');
     if (typeof fieldValue !== 'string' || !FIELD_VALUE.test(fieldValue)) {
       throw bad(`header ${name} has an invalid value`);
     }

@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_WINDOW, MIN_FRAME_SIZE } from '../constants.js';
+import { countingStream, patternBytes, readAll, sha256Hex, sleep } from '../test-support/bytes.js';
+import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
+
+const MiB = 1024 * 1024;
+let connection: InMemoryConnection | undefined;
+
+afterEach(async () => {
+  await connection?.close();
+  connection = undefined;
+});
+
+describe('fairness', () => {
+  it('completes a small request while a 50 MiB response streams to a slow reader', async () => {
+    const big = patternBytes(50 * MiB);
+    connection = connectInMemory(
+      async (request) =>
+        new URL(request.url).pathname === '/big'
+          ? new Response(countingStream(big).stream)
+          : new Response('small'),
+      // A link of about 100 MiB/s, so the big download takes a while on its own.
+      { channel: { bytesPerMs: 100 * 1024 } },
+    );
+    const { client } = connection;
+    const bigResponse = await client.fetch('/big');
+    const reader = bigResponse.body!.getReader();
+    let received = 0;
+    let bigDone = false;
+    const slowRead = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received += value.byteLength;
+        await sleep(1);
+      }
+      bigDone = true;
+    })();
+    await sleep(50);
+    const started = performance.now();
+    const small = await client.fetch('/small');
+    expect(await small.text()).toBe('small');
+    const smallMs = performance.now() - started;
+    expect(bigDone).toBe(false);
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(50 * MiB);
+    console.log(`small request during a 50 MiB download: ${smallMs.toFixed(1)} ms`);
+    await slowRead;
+    expect(received).toBe(50 * MiB);
+  });
+
+  it('interleaves two large downloads instead of serving them one after the other', async () => {
+    const body = patternBytes(8 * MiB);
+    connection = connectInMemory(async () => new Response(countingStream(body).stream), {
+      channel: { bytesPerMs: 50 * 1024 },
+    });
+    const { client } = connection;
+    const order: string[] = [];
+    const download = async (name: string) => {
+      const response = await client.fetch(`/${name}`);
+      for await (const _ of response.body!) order.push(name);
+      order.push(`${name}:end`);
+    };
+    await Promise.all([download('a'), download('b')]);
+    const firstEnd = Math.min(order.indexOf('a:end'), order.indexOf('b:end'));
+    const beforeFirstEnd = order.slice(0, firstEnd);
+    expect(beforeFirstEnd.filter((x) => x === 'a').length).toBeGreaterThan(5);
+    expect(beforeFirstEnd.filter((x) => x === 'b').length).toBeGreaterThan(5);
+  });
+});
+
+describe('flow control', () => {
+  it('pauses the sender when the reader stops reading, then resumes', async () => {
+    const body = patternBytes(32 * MiB);
+    const source = countingStream(body, 64 * 1024);
+    connection = connectInMemory(async () => new Response(source.stream));
+    const response = await connection.client.fetch('/');
+    await sleep(300);
+    const pulledWhileStalled = source.pulled();
+    // One window in flight or queued at the reader, plus the sender's read-ahead of two frames.
+    expect(pulledWhileStalled).toBeLessThanOrEqual(
+      DEFAULT_WINDOW + 2 * DEFAULT_MAX_FRAME_SIZE + 64 * 1024,
+    );
+    await sleep(200);
+    expect(source.pulled()).toBe(pulledWhileStalled);
+    const received = await readAll(response.body);
+    expect(await sha256Hex(received)).toBe(await sha256Hex(body));
+  });
+
+  it('bounds an upload the handler does not read yet', async () => {
+    const body = patternBytes(16 * MiB);
+    const source = countingStream(body, 64 * 1024);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    connection = connectInMemory(async (request) => {
+      await gate;
+      return Response.json({ hash: await sha256Hex(await readAll(request.body)) });
+    });
+    const pending = connection.client.fetch('/', {
+      method: 'POST',
+      body: source.stream,
+      duplex: 'half',
+    } as RequestInit);
+    await sleep(300);
+    expect(source.pulled()).toBeLessThanOrEqual(
+      DEFAULT_WINDOW + 2 * DEFAULT_MAX_FRAME_SIZE + 64 * 1024,
+    );
+    release();
+    expect(await (await pending).json()).toEqual({ hash: await sha256Hex(body) });
+  });
+
+  it('never sends a frame over the peer maximum message size', async () => {
+    connection = connectInMemory(async (request) => new Response(await request.arrayBuffer()), {
+      channel: { maxMessageSize: MIN_FRAME_SIZE },
+    });
+    const body = patternBytes(3 * MiB + 17);
+    const response = await connection.client.fetch('/', { method: 'POST', body });
+    expect(await sha256Hex(new Uint8Array(await response.arrayBuffer()))).toBe(
+      await sha256Hex(body),
+    );
+    for (const channel of [connection.clientChannel, connection.serverChannel]) {
+      expect(channel.oversized).toEqual([]);
+      expect(channel.largestSent).toBeLessThanOrEqual(MIN_FRAME_SIZE);
+      expect(channel.largestSent).toBeGreaterThan(MIN_FRAME_SIZE / 2);
+    }
+  });
+
+  it('keeps the channel queue near the high-water mark by polling when bufferedamountlow never fires', async () => {
+    const highWaterMark = 512 * 1024;
+    connection = connectInMemory(async () => new Response(patternBytes(12 * MiB)), {
+      channel: { firesBufferedAmountLow: false, bytesPerMs: 64 * 1024 },
+      server: { highWaterMark, lowWaterMark: 128 * 1024 },
+    });
+    const channel = connection.serverChannel;
+    let peak = 0;
+    const send = channel.send.bind(channel);
+    channel.send = (data) => {
+      peak = Math.max(peak, channel.bufferedAmount);
+      send(data);
+    };
+    const response = await connection.client.fetch('/');
+    expect((await readAll(response.body)).byteLength).toBe(12 * MiB);
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(highWaterMark);
+  });
+});

@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sleep } from '../test-support/bytes.js';
+import { FakeChannel } from '../test-support/fake-channel.js';
+import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
+import { rawFrames } from '../testing/frames.js';
+import { openSession } from './session.js';
+
+let connection: InMemoryConnection | undefined;
+
+afterEach(async () => {
+  vi.useRealTimers();
+  await connection?.close();
+  connection = undefined;
+});
+
+describe('liveness', () => {
+  it('measures round-trip time with pings while idle', async () => {
+    connection = connectInMemory(async () => new Response('x'), {
+      channel: { latencyMs: 10 },
+      client: { pingIntervalMs: 50 },
+    });
+    await sleep(200);
+    expect(connection.clientSession.rttMs).toBeGreaterThanOrEqual(19);
+    expect(connection.clientSession.rttMs).toBeLessThan(150);
+    expect(connection.clientSession.isClosed).toBe(false);
+  });
+
+  it('fails pending requests with the dead-session error when the peer goes silent', async () => {
+    connection = connectInMemory(() => new Promise<Response>(() => {}), {
+      client: { pingIntervalMs: 50, deadAfterMs: 300 },
+      server: { pingIntervalMs: 50, deadAfterMs: 300 },
+    });
+    await connection.clientSession.ready;
+    const pending = connection.client.fetch('/');
+    await sleep(20);
+    connection.serverChannel.blackhole = true;
+    connection.clientChannel.blackhole = true;
+    const started = Date.now();
+    await expect(pending).rejects.toMatchObject({ name: 'PeerFetchSessionDeadError' });
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(200);
+    expect(elapsed).toBeLessThan(1000);
+    expect(await connection.clientSession.closed).toMatchObject({
+      name: 'PeerFetchSessionDeadError',
+    });
+  });
+
+  it('stays alive through long quiet periods while the peer answers pings', async () => {
+    connection = connectInMemory(async () => new Response('still here'), {
+      client: { pingIntervalMs: 30, deadAfterMs: 120 },
+      server: { pingIntervalMs: 30, deadAfterMs: 120 },
+    });
+    await sleep(500);
+    expect(await (await connection.client.fetch('/')).text()).toBe('still here');
+  });
+});
+
+describe('closing', () => {
+  it('fails everything pending with the named closed error, on both sides', async () => {
+    let serverSignal: AbortSignal | undefined;
+    connection = connectInMemory(
+      (request) =>
+        new Promise<Response>(() => {
+          serverSignal = request.signal;
+        }),
+    );
+    const pending = [connection.client.fetch('/a'), connection.client.fetch('/b')];
+    await sleep(20);
+    connection.clientSession.close();
+    for (const request of pending)
+      await expect(request).rejects.toMatchObject({ name: 'PeerFetchSessionClosedError' });
+    expect(await connection.clientSession.closed).toBeUndefined();
+    expect(await connection.serverSession.closed).toBeUndefined();
+    expect(serverSignal?.aborted).toBe(true);
+    await expect(connection.client.fetch('/c')).rejects.toMatchObject({
+      name: 'PeerFetchSessionClosedError',
+    });
+  });
+
+  it('fails a body that is still streaming when the session closes', async () => {
+    connection = connectInMemory(async () => new Response(new ReadableStream({ pull() {} })));
+    const response = await connection.client.fetch('/');
+    const reader = response.body!.getReader();
+    connection.serverSession.close();
+    await expect(reader.read()).rejects.toMatchObject({ name: 'PeerFetchSessionClosedError' });
+  });
+
+  it('closes when the channel closes under it', async () => {
+    connection = connectInMemory(async () => new Response('x'));
+    await connection.clientSession.ready;
+    connection.serverChannel.close();
+    expect(await connection.clientSession.closed).toMatchObject({
+      name: 'PeerFetchSessionClosedError',
+    });
+  });
+
+  it('waits for a channel that is still connecting', async () => {
+    connection = connectInMemory(async () => new Response('late but fine'), {
+      channel: { openAfterMs: 50 },
+    });
+    expect(await (await connection.client.fetch('/')).text()).toBe('late but fine');
+  });
+
+  it('leaves no timers or listeners behind', async () => {
+    vi.useFakeTimers();
+    const channel = new FakeChannel();
+    const session = openSession(channel, { role: 'client', maxMessageSize: 65536 });
+    channel.inject(rawFrames.hello().buffer);
+    await session.ready;
+    expect(channel.listenerCount).toBeGreaterThan(0);
+    expect(vi.getTimerCount()).toBeGreaterThan(0);
+    session.close();
+    expect(channel.listenerCount).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('leaves no timers behind after a full exchange over the in-memory channel', async () => {
+    vi.useFakeTimers();
+    connection = connectInMemory(async (request) => new Response(await request.text()));
+    const pending = connection.client.fetch('/', { method: 'POST', body: 'hi' });
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await (await pending).text()).toBe('hi');
+    await connection.clientSession.close();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(vi.getTimerCount()).toBe(0);
+    connection = undefined;
+  });
+});
