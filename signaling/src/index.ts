@@ -1,0 +1,15 @@
+export { type AppDeps, createApp } from './app.js';
+export {
+  CONFIG_HELP,
+  ConfigError,
+  parseConfig,
+  type SignalingConfig,
+  type TrustProxy,
+} from './config.js';
+export { iceServersFor, turnCredential } from './ice.js';
+export { InvalidAddressError, networkKey, roomIdFor } from './network-key.js';
+export {
+  createSignalingServer,
+  type SignalingServer,
+  type SignalingServerOptions,
+} from './server.js';

@@ -1,0 +1,59 @@
+/**
+ * RFC 9457 problem bodies from express, the same shape as `problemResponse` in shared.
+ */
+import { PROBLEM_CONTENT_TYPE, type Problem, statusTitle } from '@peerfetch/shared';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+
+export function sendProblem(
+  res: Response,
+  status: number,
+  detail: string,
+  extra: Omit<Partial<Problem>, 'status'> = {},
+): void {
+  const body: Problem = {
+    type: 'about:blank',
+    title: statusTitle(status),
+    status,
+    detail,
+    ...extra,
+  };
+  res.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+/** Answers anything no route took with 404. */
+export const notFound: RequestHandler = (req, res) => {
+  sendProblem(res, 404, `no route for ${req.method} ${req.path}`);
+};
+
+/** body-parser's and express's errors carry their status (400, 413, 415); anything else is a 500, logged. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const status = httpStatusOf(error);
+    if (status !== undefined && status >= 400 && status < 500) {
+      sendProblem(res, status, clientErrorDetail(error, status));
+      return;
+    }
+    logger.error({ err: error }, 'request failed');
+    sendProblem(res, 500, 'the server failed to answer this request');
+  };
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const value = typeof status === 'number' ? status : statusCode;
+  return typeof value === 'number' ? value : undefined;
+}
+
+function clientErrorDetail(error: unknown, status: number): string {
+  const type = (error as { type?: unknown }).type;
+  if (type === 'entity.too.large') return 'request body is too large';
+  if (type === 'entity.parse.failed') return 'request body is not valid JSON';
+  if (status === 415) return 'request body must be application/json';
+  return error instanceof Error && error.message ? error.message : statusTitle(status);
+}

@@ -1,0 +1,138 @@
+/**
+ * The signaling server: HTTP server, express app, and PeerJS server sharing one port.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ExpressPeerServer } from 'peer';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { corsOptions, createApp } from './app.js';
+import { clientAddressResolver } from './client-address.js';
+import type { SignalingConfig } from './config.js';
+import { createMetrics, type SignalingMetrics } from './metrics.js';
+import { createPeerDirectory } from './peers.js';
+import { connectionRateLimiter } from './rate-limit.js';
+import { createRoomRegistry } from './rooms.js';
+
+/** Largest signaling message: an SDP offer with many candidates is a few KiB. */
+const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
+
+/** How long close() lets open HTTP requests finish before cutting them. */
+const CLOSE_GRACE_MS = 3000;
+
+export interface SignalingServer {
+  /** Starts listening on config.port/host; resolves with the bound port (useful with port 0). */
+  listen(): Promise<{ port: number; host: string }>;
+  /** Stops accepting, closes every WebSocket (1001) and HTTP connection; resolves when done. */
+  close(): Promise<void>;
+  readonly metrics: SignalingMetrics;
+}
+
+export interface SignalingServerOptions {
+  /** Clock for TURN expiry and join times; default `Date.now`. */
+  now?: () => number;
+}
+
+export function createSignalingServer(
+  config: SignalingConfig,
+  logger: Logger,
+  options: SignalingServerOptions = {},
+): SignalingServer {
+  const now = options.now ?? Date.now;
+  const log = logger.child({ module: 'server' });
+  const peerLog = logger.child({ module: 'peers' });
+  const peers = createPeerDirectory();
+  const rooms = createRoomRegistry({ maxRoomSize: config.maxRoomSize, now });
+  const metrics = createMetrics({ peers: () => peers.size, rooms: () => rooms.roomCount });
+  const wsLimiter = connectionRateLimiter({
+    windowMs: config.rateLimitWindowMs,
+    limit: config.wsRateLimit,
+  });
+  const addressOf = clientAddressResolver(config.trustProxy);
+  let running = true;
+  let wss: WebSocketServer | undefined;
+
+  const httpServer = createServer();
+  const peerServer = ExpressPeerServer(httpServer, {
+    key: config.peerKey,
+    path: '/',
+    alive_timeout: config.aliveTimeoutMs,
+    concurrent_limit: config.concurrentLimit,
+    allow_discovery: false,
+    corsOptions: corsOptions(config.corsOrigins),
+    createWebSocketServer: (wsOptions) => {
+      wss = new WebSocketServer({
+        ...wsOptions,
+        maxPayload: MAX_WS_PAYLOAD_BYTES,
+        verifyClient: (info, done) => {
+          wsLimiter.allow(addressOf(info.req)).then(
+            (allowed) => {
+              if (allowed) return done(true);
+              metrics.rejections.inc({ reason: 'ws_rate_limited' });
+              done(false, 429, 'Too Many Requests', {
+                'Retry-After': String(wsLimiter.retryAfterSeconds),
+              });
+            },
+            () => done(false, 500, 'Internal Server Error'),
+          );
+        },
+      });
+      return wss;
+    },
+  });
+  peerServer.on('connection', (client) => {
+    peers.connected(client);
+    peerLog.debug({ peer: client.getId() }, 'peer connected');
+  });
+  peerServer.on('disconnect', (client) => {
+    if (peers.disconnected(client)) rooms.leave(client.getId());
+    peerLog.debug({ peer: client.getId() }, 'peer disconnected');
+  });
+  peerServer.on('message', (_client, message) => {
+    if (message.type === 'OFFER') metrics.offersRelayed.inc();
+  });
+  peerServer.on('error', (error) => peerLog.warn({ err: error }, 'peer server error'));
+
+  const app = createApp({
+    config,
+    logger,
+    peers,
+    rooms,
+    metrics,
+    peerServer,
+    isRunning: () => running,
+    now,
+  });
+  httpServer.on('request', app);
+
+  return {
+    metrics,
+    listen() {
+      return new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', reject);
+          const address = httpServer.address() as AddressInfo;
+          log.info({ port: address.port, host: address.address }, 'listening');
+          resolve({ port: address.port, host: address.address });
+        });
+      });
+    },
+    async close() {
+      if (!running) return;
+      running = false;
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      for (const socket of wss?.clients ?? []) socket.close(1001, 'server shutting down');
+      httpServer.closeIdleConnections();
+      const grace = setTimeout(() => {
+        httpServer.closeAllConnections();
+        for (const socket of wss?.clients ?? []) socket.terminate();
+      }, CLOSE_GRACE_MS);
+      await closed;
+      await new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
+      clearTimeout(grace);
+      wsLimiter.shutdown();
+      log.info('closed');
+    },
+  };
+}
