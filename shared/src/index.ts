@@ -9,6 +9,7 @@ export {
 export * from './constants.js';
 export * from './errors.js';
 export { type Logger, silentLogger } from './logger.js';
+export * from './pairing/index.js';
 export * from './problem.js';
 export * from './rooms/index.js';
 export { type RequestHandler, type ServeOptions, serveRequests } from './server/serve-requests.js';

@@ -19,10 +19,11 @@ export class AuthInbox implements AuthChannel {
     this.#send(message);
   }
 
+  /** Messages that arrived before the session closed stay readable: they may say why. */
   receive(): Promise<Uint8Array> {
-    if (this.#closedWith) return Promise.reject(this.#closedWith);
     const message = this.#messages.shift();
     if (message) return Promise.resolve(message);
+    if (this.#closedWith) return Promise.reject(this.#closedWith);
     return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
   }
 
@@ -38,6 +39,5 @@ export class AuthInbox implements AuthChannel {
   close(error: Error): void {
     this.#closedWith ??= error;
     for (const waiter of this.#waiting.splice(0)) waiter.reject(error);
-    this.#messages.length = 0;
   }
 }

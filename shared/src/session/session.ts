@@ -92,6 +92,7 @@ export class PeerFetchSession implements Session {
   #nextTicketId = 1;
   #highestPeerTicket = 0;
   #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  #authRun: Promise<void> | undefined;
   #onRequest: ((ticket: ServerTicket, head: RequestHead) => void) | undefined;
 
   constructor(channel: DataChannelLike, options: ResolvedSessionOptions) {
@@ -175,7 +176,8 @@ export class PeerFetchSession implements Session {
   }
 
   readonly #onOpen = () => this.#start();
-  readonly #onChannelClose = () => this.#terminate(new SessionClosedError('data channel closed'));
+  readonly #onChannelClose = () =>
+    this.#terminateAfterAuth(new SessionClosedError('data channel closed'));
   readonly #onChannelError = (event: { error?: unknown }) =>
     this.#terminate(
       new SessionClosedError(`data channel error: ${toError(event.error ?? 'unknown').message}`),
@@ -244,9 +246,11 @@ export class PeerFetchSession implements Session {
       case FrameType.Error: {
         const { code, message } = decodeReason(frame.payload);
         const known = isProtocolErrorCode(code) ? code : 'internal';
-        this.#terminate(
-          new ProtocolError(known, `peer reported a protocol error (${code}): ${message}`),
+        const peerError = new ProtocolError(
+          known,
+          `peer reported a protocol error (${code}): ${message}`,
         );
+        this.#terminateAfterAuth(peerError);
         break;
       }
       case FrameType.GoAway: {
@@ -352,7 +356,7 @@ export class PeerFetchSession implements Session {
       'peerfetch handshake',
     );
     // Without an authenticator the session opens synchronously, before the next frame.
-    if (this.#o.authenticate) void this.#authenticateThenOpen(this.#o.authenticate);
+    if (this.#o.authenticate) this.#authRun = this.#authenticateThenOpen(this.#o.authenticate);
     else this.#open();
   }
 
@@ -360,8 +364,10 @@ export class PeerFetchSession implements Session {
     try {
       await authenticate(this.#auth);
     } catch (error) {
+      // The cause keeps the authenticator's own error (for example "device not verified").
+      const cause = toError(error);
       this.#fail(
-        new ProtocolError('handshake-failed', `authentication failed: ${toError(error).message}`),
+        new ProtocolError('handshake-failed', `authentication failed: ${cause.message}`, { cause }),
       );
       return;
     }
@@ -386,6 +392,19 @@ export class PeerFetchSession implements Session {
       schedule: (message) => this.#scheduler.schedule(message),
       release: (id) => this.#tickets.delete(id),
     };
+  }
+
+  /**
+   * Ends the session, but first lets a running authenticator read the AUTH messages that
+   * arrived before the end: a refusal there says why, and its error becomes the reason.
+   */
+  #terminateAfterAuth(error: Error): void {
+    if (this.#state !== 'handshake' || !this.#authRun) {
+      this.#terminate(error);
+      return;
+    }
+    this.#auth.close(error);
+    void this.#authRun.finally(() => this.#terminate(error));
   }
 
   /** A protocol violation: tell the peer why, then close. */
