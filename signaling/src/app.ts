@@ -55,6 +55,8 @@ export function createApp(deps: AppDeps): Express {
           // Device pictures and downloads reach the PWA as blob: URLs made from PeerFetch responses.
           'img-src': ["'self'", 'data:', 'blob:'],
           'media-src': ["'self'", 'blob:'],
+          // The app's signaling server is a runtime setting, so it may talk to another one.
+          'connect-src': ["'self'", 'https:', 'wss:'],
           // TLS is the reverse proxy's job; a plain-HTTP local run must still load its assets.
           'upgrade-insecure-requests': null,
         },

@@ -1,0 +1,94 @@
+import type { RoomsClient } from '@peerfetch/shared';
+import type { Peer } from 'peerjs';
+import { describe, expect, it } from 'vitest';
+import { createConnectionManager } from './connection-manager';
+import type { ConnectionState } from './connection-state';
+
+/** A page: events can be fired, visibility can be flipped. */
+function fakePage() {
+  const listeners = new Map<string, Set<() => void>>();
+  const target = {
+    visibilityState: 'visible' as DocumentVisibilityState,
+    addEventListener(type: string, listener: () => void) {
+      if (!listeners.has(type)) listeners.set(type, new Set());
+      listeners.get(type)!.add(listener);
+    },
+    removeEventListener(type: string, listener: () => void) {
+      listeners.get(type)?.delete(listener);
+    },
+    fire(type: string) {
+      for (const listener of listeners.get(type) ?? []) listener();
+    },
+    count: () => [...listeners.values()].reduce((n, set) => n + set.size, 0),
+  };
+  return target;
+}
+
+/** A peer that never reaches the signaling server: every device dial fails at once. */
+function unreachablePeer(): Peer {
+  const handlers = new Map<string, (arg?: unknown) => void>();
+  const peer = {
+    options: {},
+    destroyed: false,
+    disconnected: false,
+    on(event: string, handler: (arg?: unknown) => void) {
+      handlers.set(event, handler);
+      if (event === 'error')
+        queueMicrotask(() => handler(Object.assign(new Error('down'), { type: 'network' })));
+      return peer;
+    },
+    off: () => peer,
+    destroy() {
+      peer.destroyed = true;
+    },
+  };
+  return peer as unknown as Peer;
+}
+
+describe('connection manager', () => {
+  it('wakes waiting devices when the network returns or the app comes to the front, and only then', async () => {
+    const page = fakePage();
+    const states: ConnectionState[] = [];
+    const manager = createConnectionManager({
+      signalingUrl: new URL('http://127.0.0.1:9/'),
+      peerKey: 'peerjs',
+      clientName: 'test',
+      rooms: {} as RoomsClient,
+      createPeer: unreachablePeer,
+      onSignalingState: () => undefined,
+      onDeviceState: (_id, state) => states.push(state),
+      backoff: { initialMs: 60_000, maxMs: 60_000, jitter: 0 },
+      window: page,
+      document: page,
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    manager.device('edge-1');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(states.at(-1)).toMatchObject({
+      kind: 'retrying',
+      reason: expect.stringMatching(/No answer from 127\.0\.0\.1:9/),
+    });
+    const attempts = () => states.filter((s) => s.kind === 'connecting').length;
+    expect(attempts()).toBe(1);
+
+    page.fire('online');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(attempts()).toBe(2);
+
+    page.visibilityState = 'hidden';
+    page.fire('visibilitychange');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(attempts()).toBe(2);
+    page.visibilityState = 'visible';
+    page.fire('visibilitychange');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(attempts()).toBe(3);
+
+    page.fire('offline');
+    expect(states.at(-1)).toMatchObject({ kind: 'offline' });
+
+    manager.stop();
+    expect(page.count()).toBe(0);
+    expect(states.at(-1)).toEqual({ kind: 'idle' });
+  });
+});

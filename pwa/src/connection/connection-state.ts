@@ -1,0 +1,51 @@
+import type { PathKind } from './path-kind';
+
+/** A device connection's state: every one is shown to the user. */
+export type ConnectionState =
+  /** Not started yet. */
+  | { kind: 'idle' }
+  /** Dialing the device and running the handshake. */
+  | { kind: 'connecting'; attempt: number }
+  /** The session is up. `rttMs` and `path` fill in shortly after. */
+  | { kind: 'online'; since: number; rttMs?: number; path?: PathKind }
+  /** Unreachable for now; retrying at `retryAt` (paused while the app is in the background). */
+  | { kind: 'retrying'; attempt: number; retryAt: number; reason: string }
+  /** The browser reported it went offline; retried when it is back (and by a fallback timer). */
+  | { kind: 'offline'; reason: string }
+  /** Retrying cannot help; the user must act (the reason says how). */
+  | { kind: 'failed'; reason: string };
+
+/** A short label and a tone for a state, at time `now` (for "retrying in N s"). */
+export function describeState(
+  state: ConnectionState,
+  now: number,
+): { label: string; detail: string; tone: 'ok' | 'busy' | 'bad' | 'idle' } {
+  switch (state.kind) {
+    case 'idle':
+      return { label: 'Not connected', detail: '', tone: 'idle' };
+    case 'connecting':
+      return {
+        label: 'Connecting…',
+        detail: state.attempt > 1 ? `Attempt ${state.attempt}` : '',
+        tone: 'busy',
+      };
+    case 'online':
+      return {
+        label: 'Online',
+        detail: state.rttMs === undefined ? '' : `${formatRtt(state.rttMs)} round trip`,
+        tone: 'ok',
+      };
+    case 'retrying': {
+      const seconds = Math.max(0, Math.ceil((state.retryAt - now) / 1000));
+      return { label: 'Offline', detail: `${state.reason} Retrying in ${seconds} s.`, tone: 'bad' };
+    }
+    case 'offline':
+      return { label: 'Offline', detail: state.reason, tone: 'bad' };
+    case 'failed':
+      return { label: 'Failed', detail: state.reason, tone: 'bad' };
+  }
+}
+
+export function formatRtt(ms: number): string {
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}

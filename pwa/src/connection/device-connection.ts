@@ -1,0 +1,225 @@
+import {
+  createPeerFetch,
+  openSession,
+  type PeerFetch,
+  type Session,
+  type SessionOptions,
+} from '@peerfetch/shared';
+import { type BackoffOptions, backoffDelayMs } from './backoff';
+import type { ConnectionState } from './connection-state';
+import { DeviceOfflineError, describeConnectionError, isPermanentFailure } from './errors';
+import { readPathStats } from './path-kind';
+import type { Dialed, PeerLink } from './peer-link';
+
+export interface DeviceConnectionOptions {
+  deviceId: string;
+  link: PeerLink;
+  onState: (state: ConnectionState) => void;
+  backoff?: BackoffOptions;
+  /** How often to refresh the RTT and the path kind while online, ms. Default 2000. */
+  statsIntervalMs?: number;
+  /** How long a request waits for an offline device to come back, ms. Default 10000. */
+  requestWaitMs?: number;
+  /** Per-request timeout passed to PeerFetch, ms. Default: PeerFetch's own. */
+  requestTimeoutMs?: number;
+  /** Whether the app is in the foreground; retries pause while it is not. Default: always. */
+  isVisible?: () => boolean;
+  /** Session tuning (ping and dead timeouts, ...). Default: the session's own defaults. */
+  sessionOptions?: Omit<SessionOptions, 'role' | 'maxMessageSize'>;
+}
+
+export interface DeviceConnection {
+  readonly state: ConnectionState;
+  /** fetch() to the device (paths only). Waits for the device to come online; retries an
+   *  idempotent request once when the session dies under it. */
+  fetch(input: string, init?: RequestInit): Promise<Response>;
+  /** The live RTCPeerConnection, when online (for diagnostics). */
+  readonly peerConnection: RTCPeerConnection | undefined;
+  /** Connect now: skips a pending backoff (network back, app in front, user asked). */
+  retryNow(): void;
+  /** The browser lost its network: stop dialing until `retryNow`. */
+  markNetworkLost(): void;
+  /** Closes the connection for good. */
+  close(): void;
+}
+
+const NO_NETWORK = 'This phone has no network. Reconnects when it is back online.';
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/**
+ * One device: dial, open a client session, keep it up. When the session dies it redials with
+ * backoff; state changes go to `onState` for the UI.
+ */
+export function createDeviceConnection(options: DeviceConnectionOptions): DeviceConnection {
+  const isVisible = options.isVisible ?? (() => true);
+  let state: ConnectionState = { kind: 'idle' };
+  let attempt = 0;
+  let closed = false;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let statsTimer: ReturnType<typeof setInterval> | undefined;
+  let dialAbort: AbortController | undefined;
+  let current: { dialed: Dialed; session: Session; fetcher: PeerFetch } | undefined;
+  let onlineWaiters: Array<() => void> = [];
+
+  function setState(next: ConnectionState) {
+    state = next;
+    options.onState(next);
+    if (next.kind === 'online' || next.kind === 'failed' || closed) {
+      for (const wake of onlineWaiters) wake();
+      onlineWaiters = [];
+    }
+  }
+
+  async function connect() {
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    if (closed || current || state.kind === 'connecting') return;
+    attempt += 1;
+    setState({ kind: 'connecting', attempt });
+    dialAbort = new AbortController();
+    let dialed: Dialed | undefined;
+    try {
+      dialed = await options.link.dial(options.deviceId, dialAbort.signal);
+      const maxMessageSize = dialed.peerConnection.sctp?.maxMessageSize || 65536;
+      const session = openSession(dialed.channel, {
+        ...options.sessionOptions,
+        role: 'client',
+        maxMessageSize,
+      });
+      await session.ready;
+      if (closed) {
+        session.close();
+        dialed.close();
+        return;
+      }
+      const fetcher = createPeerFetch(session, { timeoutMs: options.requestTimeoutMs });
+      current = { dialed, session, fetcher };
+      attempt = 0;
+      setState({ kind: 'online', since: Date.now() });
+      startStats();
+      void session.closed.then((reason) => onSessionClosed(session, reason));
+    } catch (error) {
+      dialed?.close();
+      if (!closed) onFailure(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  function onSessionClosed(session: Session, reason: Error | undefined) {
+    if (current?.session !== session) return;
+    stopStats();
+    current.dialed.close();
+    current = undefined;
+    if (closed) return;
+    attempt = 0;
+    onFailure(reason ?? new Error('The device closed the connection.'));
+  }
+
+  function onFailure(error: Error) {
+    const reason = describeConnectionError(error);
+    if (isPermanentFailure(error)) {
+      setState({ kind: 'failed', reason });
+      return;
+    }
+    // Retry whatever navigator.onLine says: it can be false where the device is still
+    // reachable (no route out of the LAN); the `offline` event sets its own message.
+    const delay = backoffDelayMs(Math.max(1, attempt), options.backoff);
+    setState({ kind: 'retrying', attempt, retryAt: Date.now() + delay, reason });
+    retryTimer = setTimeout(() => {
+      // In the background, wait for the app to come to the front (visibility calls retryNow).
+      if (isVisible()) void connect();
+      else retryTimer = undefined;
+    }, delay);
+  }
+
+  function startStats() {
+    stopStats();
+    const refresh = async () => {
+      if (!current || state.kind !== 'online') return;
+      let { path, rttMs } = state;
+      try {
+        const stats = readPathStats(await current.dialed.peerConnection.getStats());
+        path = stats.path ?? path;
+        // The session pings only when idle; ICE consent checks measure the path meanwhile.
+        rttMs = current.session.rttMs ?? stats.rttMs ?? rttMs;
+      } catch {
+        // A closing peer connection cannot report stats; the next tick will know.
+      }
+      if (state.kind === 'online' && current) setState({ ...state, rttMs, path });
+    };
+    void refresh();
+    statsTimer = setInterval(() => void refresh(), options.statsIntervalMs ?? 2000);
+  }
+
+  function stopStats() {
+    clearInterval(statsTimer);
+    statsTimer = undefined;
+  }
+
+  function waitOnline(ms: number): Promise<void> {
+    if (state.kind === 'online') return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        onlineWaiters = onlineWaiters.filter((w) => w !== done);
+        resolve();
+      }
+      onlineWaiters.push(done);
+    });
+  }
+
+  async function fetchOnce(input: string, init?: RequestInit): Promise<Response> {
+    if (!current) {
+      if (state.kind !== 'connecting') void connect();
+      await waitOnline(options.requestWaitMs ?? 10_000);
+    }
+    if (!current) {
+      const why = 'reason' in state ? ` ${state.reason}` : '';
+      throw new DeviceOfflineError(`The device is offline.${why}`);
+    }
+    return current.fetcher.fetch(input, init);
+  }
+
+  return {
+    get state() {
+      return state;
+    },
+    get peerConnection() {
+      return current?.dialed.peerConnection;
+    },
+    async fetch(input, init) {
+      try {
+        return await fetchOnce(input, init);
+      } catch (error) {
+        const name = error instanceof Error ? error.name : '';
+        const method = (init?.method ?? 'GET').toUpperCase();
+        const sessionLost =
+          name === 'PeerFetchSessionClosedError' || name === 'PeerFetchSessionDeadError';
+        if (!sessionLost || !IDEMPOTENT.has(method) || init?.signal?.aborted || closed) throw error;
+        return fetchOnce(input, init);
+      }
+    },
+    retryNow() {
+      if (closed || current || state.kind === 'connecting') return;
+      attempt = 0;
+      void connect();
+    },
+    markNetworkLost() {
+      if (closed || current) return;
+      if (state.kind === 'connecting') dialAbort?.abort(new DeviceOfflineError(NO_NETWORK));
+      // The pending retry stays as a fallback; `online` brings it forward.
+      else if (state.kind === 'retrying') setState({ kind: 'offline', reason: NO_NETWORK });
+    },
+    close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      stopStats();
+      dialAbort?.abort(new Error('Closed.'));
+      current?.session.close();
+      current?.dialed.close();
+      current = undefined;
+      setState({ kind: 'idle' });
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Connection errors with messages written for people: what happened and what to do next.
+ * Callers branch on `name`.
+ */
+
+/** The signaling server could not be reached or refused us. */
+export class SignalingUnavailableError extends Error {
+  override readonly name = 'SignalingUnavailableError';
+}
+
+/** The signaling server does not know the device: it is off, offline, or its agent is not running. */
+export class DeviceUnreachableError extends Error {
+  override readonly name = 'DeviceUnreachableError';
+}
+
+/** The peer-to-peer connection did not open in time (often a firewall between the two). */
+export class DialTimeoutError extends Error {
+  override readonly name = 'DialTimeoutError';
+}
+
+/** A request was made while the device stayed offline. */
+export class DeviceOfflineError extends Error {
+  override readonly name = 'DeviceOfflineError';
+}
+
+/** Errors after which retrying by itself cannot help (the user or an update must act). */
+const PERMANENT = new Set(['PeerFetchUnsupportedVersionError', 'PeerFetchProtocolError']);
+
+export function isPermanentFailure(error: Error): boolean {
+  return PERMANENT.has(error.name);
+}
+
+/** One plain sentence for any connection error. */
+export function describeConnectionError(error: Error): string {
+  switch (error.name) {
+    case 'PeerFetchUnsupportedVersionError':
+      return 'This device runs a PeerFetch version this app does not speak. Update the app or the device agent.';
+    case 'PeerFetchProtocolError':
+      return `The device broke the protocol (${error.message}). Restart its agent; if it persists, update it.`;
+    case 'PeerFetchSessionDeadError':
+      return 'The device stopped answering.';
+    case 'PeerFetchSessionClosedError':
+      return 'The connection to the device closed.';
+    default:
+      return error.message;
+  }
+}

@@ -1,0 +1,145 @@
+import type { RoomsClient } from '@peerfetch/shared';
+import type { Peer, PeerOptions } from 'peerjs';
+import { describe, expect, it, vi } from 'vitest';
+import { createSignalingClient, type SignalingState } from './signaling-client';
+
+/** Just enough of a PeerJS Peer: events, options, destroy, disconnect, reconnect. */
+class FakePeer {
+  readonly handlers = new Map<string, Array<(arg?: unknown) => void>>();
+  destroyed = false;
+  disconnected = false;
+  reconnects = 0;
+  constructor(
+    readonly id: string,
+    readonly options: PeerOptions,
+  ) {}
+  on(event: string, handler: (arg?: unknown) => void) {
+    this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
+    return this;
+  }
+  off() {
+    return this;
+  }
+  emit(event: string, arg?: unknown) {
+    for (const handler of this.handlers.get(event) ?? []) handler(arg);
+  }
+  destroy() {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.disconnected = true;
+    this.emit('close');
+  }
+  reconnect() {
+    this.reconnects += 1;
+    this.disconnected = false;
+  }
+}
+
+function peerError(type: string) {
+  return Object.assign(new Error(type), { type });
+}
+
+function setup(rooms: Partial<RoomsClient> = {}) {
+  const peers: FakePeer[] = [];
+  const states: SignalingState[] = [];
+  const client = createSignalingClient({
+    url: new URL('https://signal.example.org/'),
+    key: 'k1',
+    name: 'My phone',
+    rooms: {
+      iceServers: vi.fn(async () => ({ iceServers: [{ urls: 'stun:stun.example.org:3478' }] })),
+      join: vi.fn(),
+      members: vi.fn(),
+      leave: vi.fn(),
+      ...rooms,
+    } as RoomsClient,
+    createPeer: (id, options) => {
+      const peer = new FakePeer(id, options);
+      peers.push(peer);
+      return peer as unknown as Peer;
+    },
+    onState: (s) => states.push(s),
+    backoff: { initialMs: 10, maxMs: 20, jitter: 0 },
+  });
+  return { client, peers, states };
+}
+
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+describe('signaling client', () => {
+  it('registers with explicit server options and a token, then uses the ICE servers from /ice', async () => {
+    const { client, peers } = setup();
+    const peer = peers[0]!;
+    expect(peer.id).toMatch(/^app-[0-9a-f-]{36}$/);
+    expect(peer.options).toMatchObject({
+      host: 'signal.example.org',
+      port: 443,
+      path: '/peerjs',
+      secure: true,
+      key: 'k1',
+    });
+    expect(peer.options.token).toMatch(/^[0-9a-f]{48}$/);
+    expect(peer.options.config).toEqual({ iceServers: [] });
+    peer.emit('open', peer.id);
+    expect(await client.waitForPeer()).toBe(peer);
+    expect(peer.options.config).toEqual({ iceServers: [{ urls: 'stun:stun.example.org:3478' }] });
+    expect(client.state).toEqual({ kind: 'ready', peerId: peer.id, iceServerCount: 1 });
+    client.stop();
+  });
+
+  it('retries with a new peer after a network failure, and reconnects a dropped socket in place', async () => {
+    const { client, peers, states } = setup();
+    peers[0]!.emit('error', peerError('network'));
+    peers[0]!.destroy();
+    expect(client.state.kind).toBe('retrying');
+    expect(states.at(-1)).toMatchObject({
+      reason: expect.stringMatching(/No answer from signal\.example\.org/),
+    });
+    await tick(30);
+    expect(peers).toHaveLength(2);
+    peers[1]!.emit('open', peers[1]!.id);
+    await tick();
+    expect(client.state.kind).toBe('ready');
+    peers[1]!.disconnected = true;
+    peers[1]!.emit('disconnected');
+    expect(client.state.kind).toBe('retrying');
+    await tick(30);
+    expect(peers[1]!.reconnects).toBe(1);
+    expect(peers).toHaveLength(2);
+    client.stop();
+  });
+
+  it('gives up with a reason on a refused key, failing whoever waits', async () => {
+    const { client, peers } = setup();
+    const waiting = client.waitForPeer();
+    peers[0]!.emit('error', peerError('invalid-key'));
+    await expect(waiting).rejects.toThrow(/server key/);
+    expect(client.state).toMatchObject({ kind: 'failed' });
+    await tick(30);
+    expect(peers).toHaveLength(1);
+    client.stop();
+  });
+
+  it('joins the local room as an app once, then lists its edges', async () => {
+    const listing = {
+      room: 'r',
+      members: [
+        { id: 'edge-1', role: 'edge' as const, name: 'Kitchen Pi', joinedAt: '' },
+        { id: 'app-x', role: 'app' as const, name: 'Other phone', joinedAt: '' },
+      ],
+    };
+    const join = vi.fn(async () => listing);
+    const members = vi.fn(async () => listing);
+    const { client, peers } = setup({ join, members });
+    peers[0]!.emit('open', peers[0]!.id);
+    expect((await client.listNearbyEdges()).map((m) => m.name)).toEqual(['Kitchen Pi']);
+    await client.listNearbyEdges();
+    expect(join).toHaveBeenCalledTimes(1);
+    expect(join).toHaveBeenCalledWith(
+      expect.objectContaining({ id: peers[0]!.id, role: 'app', name: 'My phone' }),
+      undefined,
+    );
+    expect(members).toHaveBeenCalledTimes(1);
+    client.stop();
+  });
+});

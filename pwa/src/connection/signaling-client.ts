@@ -1,0 +1,198 @@
+import type { RoomMember, RoomsClient } from '@peerfetch/shared';
+import type { Peer, PeerError, PeerOptions } from 'peerjs';
+import { type BackoffOptions, backoffDelayMs } from './backoff';
+import { SignalingUnavailableError } from './errors';
+import { type PeerServerOptions, peerServerOptions } from './signaling-url';
+
+/** The app's registration with the signaling server, as the UI shows it. */
+export type SignalingState =
+  | { kind: 'connecting' }
+  | { kind: 'ready'; peerId: string; iceServerCount: number }
+  | { kind: 'retrying'; attempt: number; retryAt: number; reason: string }
+  | { kind: 'failed'; reason: string };
+
+export type PeerFactory = (id: string, options: PeerOptions) => Peer;
+
+export interface SignalingClientOptions {
+  /** Signaling base URL (already parsed). */
+  url: URL;
+  /** PeerJS server key. */
+  key: string;
+  /** Our name in the local room. */
+  name: string;
+  rooms: RoomsClient;
+  createPeer: PeerFactory;
+  onState: (state: SignalingState) => void;
+  backoff?: BackoffOptions;
+}
+
+export interface SignalingClient {
+  readonly state: SignalingState;
+  /** Resolves with the registered peer (waiting for it if needed). */
+  waitForPeer(signal?: AbortSignal): Promise<Peer>;
+  /** The edges in our local room (the devices on this network), joining the room first. */
+  listNearbyEdges(signal?: AbortSignal): Promise<RoomMember[]>;
+  /** Retry now instead of waiting out the backoff (network back, app in front). */
+  retryNow(): void;
+  /** Leaves the signaling server and stops retrying. */
+  stop(): void;
+}
+
+/** PeerJS errors that retrying with the same settings cannot fix. */
+const FATAL_PEER_ERRORS: Record<string, string> = {
+  'browser-incompatible': 'This browser cannot make peer-to-peer connections (no WebRTC).',
+  'invalid-key': 'The signaling server refused the server key. Check the key in Settings.',
+  'ssl-unavailable': 'The signaling server needs a secure (https) address.',
+};
+
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Keeps the app registered with the signaling server under a fresh peer id: reconnects with
+ * backoff when the socket drops, fetches the ICE servers from `/ice` once registered.
+ */
+export function createSignalingClient(options: SignalingClientOptions): SignalingClient {
+  const server: PeerServerOptions = peerServerOptions(options.url);
+  const token = randomToken();
+  let state: SignalingState = { kind: 'connecting' };
+  let peer: Peer | undefined;
+  let peerId = '';
+  let attempt = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  let joined = false;
+  let waiters: Array<{ resolve: (peer: Peer) => void; reject: (error: Error) => void }> = [];
+
+  function setState(next: SignalingState) {
+    state = next;
+    options.onState(next);
+    if (next.kind === 'ready' && peer) {
+      for (const waiter of waiters) waiter.resolve(peer);
+      waiters = [];
+    } else if (next.kind === 'failed' || next.kind === 'retrying') {
+      // Waiting dials fail now with the reason; signaling's recovery wakes them again.
+      for (const waiter of waiters) waiter.reject(new SignalingUnavailableError(next.reason));
+      waiters = [];
+    }
+  }
+
+  function start() {
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    if (stopped) return;
+    setState({ kind: 'connecting' });
+    if (peer && !peer.destroyed && peer.disconnected) {
+      peer.reconnect();
+      return;
+    }
+    peer?.destroy();
+    joined = false;
+    peerId = `app-${crypto.randomUUID()}`;
+    const created = options.createPeer(peerId, {
+      ...server,
+      key: options.key,
+      token,
+      debug: 0,
+      // Never PeerJS's public defaults: ICE servers come from our own /ice once registered.
+      config: { iceServers: [] },
+    });
+    peer = created;
+    created.on('open', () => void onOpen(created));
+    created.on('disconnected', () => {
+      if (peer === created) scheduleRetry(`Lost the connection to ${options.url.host}.`);
+    });
+    created.on('close', () => {
+      if (peer === created) scheduleRetry(`Lost the connection to ${options.url.host}.`);
+    });
+    created.on('error', (error: PeerError<string>) => {
+      if (peer !== created) return;
+      const fatal = FATAL_PEER_ERRORS[error.type];
+      if (fatal) {
+        setState({ kind: 'failed', reason: fatal });
+        created.destroy();
+      } else if (error.type === 'unavailable-id') {
+        created.destroy(); // someone holds this id: start over under a new one
+      } else if (
+        ['network', 'server-error', 'socket-error', 'socket-closed'].includes(error.type)
+      ) {
+        scheduleRetry(
+          `No answer from ${options.url.host}. Check your connection, or the server address in Settings.`,
+        );
+      }
+    });
+  }
+
+  async function onOpen(opened: Peer) {
+    if (peer !== opened) return;
+    let iceServers: RTCIceServer[] = [];
+    try {
+      iceServers = (await options.rooms.iceServers({ id: peerId, token })).iceServers;
+    } catch {
+      // Without ICE servers, devices on the same network still connect directly.
+      iceServers = [];
+    }
+    if (peer !== opened || opened.disconnected) return;
+    opened.options.config = { iceServers };
+    attempt = 0;
+    setState({ kind: 'ready', peerId, iceServerCount: iceServers.length });
+  }
+
+  function scheduleRetry(reason: string) {
+    if (stopped || state.kind === 'failed') return;
+    if (state.kind === 'retrying' && retryTimer !== undefined) return;
+    attempt += 1;
+    const delay = backoffDelayMs(attempt, options.backoff);
+    retryTimer = setTimeout(start, delay);
+    setState({ kind: 'retrying', attempt, retryAt: Date.now() + delay, reason });
+  }
+
+  start();
+
+  return {
+    get state() {
+      return state;
+    },
+    waitForPeer(signal) {
+      if (state.kind === 'ready' && peer) return Promise.resolve(peer);
+      if (state.kind === 'failed')
+        return Promise.reject(new SignalingUnavailableError(state.reason));
+      return new Promise<Peer>((resolve, reject) => {
+        const waiter = { resolve, reject };
+        waiters.push(waiter);
+        signal?.addEventListener(
+          'abort',
+          () => {
+            waiters = waiters.filter((w) => w !== waiter);
+            reject(signal.reason instanceof Error ? signal.reason : new Error('Cancelled.'));
+          },
+          { once: true },
+        );
+      });
+    },
+    async listNearbyEdges(signal) {
+      await this.waitForPeer(signal);
+      const credentials = { id: peerId, token };
+      const listing = joined
+        ? await options.rooms.members(credentials, signal)
+        : await options.rooms.join({ ...credentials, role: 'app', name: options.name }, signal);
+      joined = true;
+      return listing.members.filter((member) => member.role === 'edge');
+    },
+    retryNow() {
+      if (stopped || state.kind === 'ready' || state.kind === 'connecting') return;
+      attempt = 0;
+      start();
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      peer?.destroy();
+      peer = undefined;
+      for (const waiter of waiters) waiter.reject(new SignalingUnavailableError('Stopped.'));
+      waiters = [];
+    },
+  };
+}

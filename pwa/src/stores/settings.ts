@@ -1,0 +1,38 @@
+import { defineStore } from 'pinia';
+import { computed, inject, reactive, ref } from 'vue';
+import { defaultSignalingUrl, parseSignalingUrl } from '../connection/signaling-url';
+import { servicesKey } from '../services';
+import { loadSettings, type SettingsRecord, saveSetting } from '../storage/db';
+
+/** Defaults for every setting. `signalingUrl: ''` means the app's own origin. */
+export const DEFAULT_SETTINGS: SettingsRecord = {
+  signalingUrl: '',
+  peerKey: 'peerjs',
+  clientName: 'PeerFetch app',
+  speedTestMiB: 10,
+  currentDeviceId: '',
+};
+
+export const useSettingsStore = defineStore('settings', () => {
+  const services = inject(servicesKey)!;
+  const values = reactive<SettingsRecord>({ ...DEFAULT_SETTINGS });
+  const loaded = ref(false);
+
+  /** The signaling server actually in use. */
+  const signalingUrl = computed(() =>
+    parseSignalingUrl(values.signalingUrl || defaultSignalingUrl(services.location)),
+  );
+  const defaultUrl = computed(() => defaultSignalingUrl(services.location));
+
+  async function load() {
+    Object.assign(values, { ...DEFAULT_SETTINGS, ...(await loadSettings(services.db)) });
+    loaded.value = true;
+  }
+
+  async function update<K extends keyof SettingsRecord>(key: K, value: SettingsRecord[K]) {
+    values[key] = value;
+    await saveSetting(services.db, key, value);
+  }
+
+  return { values, loaded, signalingUrl, defaultUrl, load, update };
+});
