@@ -13,7 +13,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['shared/src/**/*.test.ts', 'signaling/src/**/*.test.ts', 'edge/src/**/*.test.ts', 'pwa/src/**/*.test.ts'],
+          include: [
+            'shared/src/**/*.test.ts',
+            'signaling/src/**/*.test.ts',
+            'edge/src/**/*.test.ts',
+            'pwa/src/**/*.test.ts',
+          ],
           testTimeout: 60_000,
         },
       },

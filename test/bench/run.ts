@@ -3,8 +3,8 @@
  * bench/results/latest.json with the figures and the machine's facts, and prints a table.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run as inMemory } from './in-memory-throughput.js';
 import { run as signalingCapacity, toMarkdown as signalingMarkdown } from './signaling-capacity.js';

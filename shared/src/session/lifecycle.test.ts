@@ -126,3 +126,17 @@ describe('closing', () => {
     connection = undefined;
   });
 });
+
+describe('opening', () => {
+  it('handles a HELLO that arrives before the open event', async () => {
+    const channel = new FakeChannel();
+    channel.readyState = 'connecting';
+    const session = openSession(channel, { role: 'server', maxMessageSize: 65536 });
+    channel.readyState = 'open';
+    channel.inject(rawFrames.hello().buffer);
+    channel.dispatchEvent(new Event('open'));
+    await session.ready;
+    expect(channel.sentFrames().filter((frame) => frame.type === 0x01)).toHaveLength(1);
+    session.close();
+  });
+});

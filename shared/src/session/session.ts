@@ -208,6 +208,8 @@ export class PeerFetchSession implements Session {
 
   readonly #onMessage = (event: { data: unknown }) => {
     if (this.#state === 'closed') return;
+    // Some stacks (@roamhq/wrtc) deliver the first message before the 'open' event.
+    if (this.#state === 'opening') this.#start();
     this.#liveness.received();
     try {
       const { data } = event;

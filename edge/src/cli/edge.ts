@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+/**
+ * `peerfetch-edge start | status | doctor`. The process entry point: reads flags and the
+ * environment, installs signal handlers, and maps failures to messages and exit codes.
+ */
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { ConfigError, loadConfig, loadStateDir } from '../config/load.js';
+import type { ConfigFlags } from '../config/sources.js';
+import { callControl } from '../control/client.js';
+import { CONTROL_SOCKET_NAME } from '../control/protocol.js';
+import { createLogger } from '../logger.js';
+import { startEdge } from '../main.js';
+import { agentVersion } from '../version.js';
+import { formatTable, runDoctor } from './doctor.js';
+
+/** Time allowed for a clean shutdown before exiting anyway. */
+const SHUTDOWN_DEADLINE_MS = 4000;
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function withConfigFlags(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'config file (default /etc/peerfetch/edge.yaml)')
+    .option('--signaling <url>', 'signaling server base URL')
+    .option('--signaling-key <key>', 'PeerJS key of the signaling server')
+    .option('--state-dir <dir>', 'state directory (identity, thumbnails, control socket)')
+    .option('--name <name>', 'device name shown to phones')
+    .option('--route <prefix=url>', 'route a path prefix to an upstream (repeatable)', collect, [])
+    .option('--media-dir <dir>', 'folder served by /api/media')
+    .option('--no-device-api', 'do not serve the built-in device API')
+    .option('--log-level <level>', 'trace, debug, info, warn, error or fatal');
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`peerfetch-edge: ${message}\n`);
+  process.exit(code);
+}
+
+function toFlags(options: ConfigFlags & { deviceApi?: boolean }): ConfigFlags {
+  // commander sets deviceApi=true by default for --no-device-api; only "false" is a choice.
+  return { ...options, deviceApi: options.deviceApi === false ? false : undefined };
+}
+
+async function start(options: ConfigFlags) {
+  let config: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    config = await loadConfig({ flags: toFlags(options), env: process.env });
+  } catch (error) {
+    fail((error as Error).message, error instanceof ConfigError ? 2 : 1);
+  }
+  const logger = createLogger(config.logLevel);
+  process.on('unhandledRejection', (reason) =>
+    logger.error({ err: (reason as Error)?.message ?? String(reason) }, 'unhandled rejection'),
+  );
+  // Log the reason as a JSON line (journald keeps it) and let systemd restart us.
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error.message, stack: error.stack }, 'uncaught exception');
+    process.exit(1);
+  });
+  let edge: Awaited<ReturnType<typeof startEdge>>;
+  try {
+    edge = await startEdge(config, logger, agentVersion());
+  } catch (error) {
+    logger.fatal({ err: (error as Error).message, errName: (error as Error).name }, 'cannot start');
+    fail((error as Error).message, 1);
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.warn('shutdown took too long; exiting');
+      process.exit(0);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    void edge
+      .stop()
+      .catch((error: Error) => logger.error({ err: error.message }, 'error while stopping'))
+      .finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function status(options: ConfigFlags & { json?: boolean }) {
+  const stateDir = await loadStateDir({ flags: options, env: process.env }).catch((e: Error) =>
+    fail(e.message, 2),
+  );
+  try {
+    const result = (await callControl(join(stateDir, CONTROL_SOCKET_NAME), 'status')) as Record<
+      string,
+      unknown
+    >;
+    if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      for (const [key, value] of Object.entries(result)) {
+        const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+        process.stdout.write(`${key.padEnd(14)} ${text}\n`);
+      }
+    }
+  } catch (error) {
+    // 3 is what `systemctl status` returns for a unit that is not running.
+    fail((error as Error).message, 3);
+  }
+}
+
+const program = new Command('peerfetch-edge')
+  .description('PeerFetch edge agent: serves local HTTP APIs to paired phones over WebRTC.')
+  .version(agentVersion())
+  .showHelpAfterError();
+
+withConfigFlags(
+  program.command('start').description('run the edge agent in the foreground'),
+).action(start);
+withConfigFlags(program.command('status').description('show the state of the running service'))
+  .option('--json', 'print JSON')
+  .action(status);
+withConfigFlags(
+  program.command('doctor').description('check the configuration and surroundings'),
+).action(async (options: ConfigFlags) => {
+  const results = await runDoctor(toFlags(options), process.env);
+  process.stdout.write(`${formatTable(results)}\n`);
+  process.exit(results.every((r) => r.ok) ? 0 : 1);
+});
+
+program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+await program.parseAsync();

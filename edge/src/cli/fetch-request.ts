@@ -1,0 +1,54 @@
+/** Turns curl-style options (-X, -H, -d) into fetch arguments. */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+
+export interface FetchFlags {
+  request?: string;
+  header?: string[];
+  data?: string;
+}
+
+/** A usage mistake: printed as is, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'PeerFetchUsageError';
+}
+
+export function parseHeaders(lines: readonly string[] = []): Headers {
+  const headers = new Headers();
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new UsageError(`header "${line}" must look like "Name: value"`);
+    try {
+      headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+    } catch {
+      throw new UsageError(`header "${line}" is not a valid HTTP header`);
+    }
+  }
+  return headers;
+}
+
+/** `-d @file` streams a file (`@-` reads stdin); any other value is sent as is. */
+async function bodyOf(data: string | undefined, headers: Headers): Promise<RequestInit['body']> {
+  if (data === undefined) return undefined;
+  if (!data.startsWith('@')) return data;
+  const path = data.slice(1);
+  if (path === '-') return Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>;
+  try {
+    const info = await stat(path);
+    if (!headers.has('content-length')) headers.set('content-length', String(info.size));
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  return Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
+}
+
+export async function buildRequestInit(flags: FetchFlags): Promise<RequestInit> {
+  const headers = parseHeaders(flags.header);
+  const body = await bodyOf(flags.data, headers);
+  const method = (flags.request ?? (body === undefined ? 'GET' : 'POST')).toUpperCase();
+  if ((method === 'GET' || method === 'HEAD') && body !== undefined) {
+    throw new UsageError(`${method} requests cannot carry a body (-d)`);
+  }
+  return { method, headers, body, duplex: 'half' } as RequestInit;
+}

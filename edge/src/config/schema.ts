@@ -1,0 +1,73 @@
+/**
+ * The edge's configuration, validated once at start. Every field has a default except the
+ * signaling URL, so a minimal file is one line.
+ */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/** A route prefix: starts with `/`, no trailing slash (except `/` itself), no dot segments. */
+const routePrefix = z
+  .string()
+  .regex(/^\/([A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*)?$/, 'must look like /name or /name/sub')
+  .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'must not contain . or ..');
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+  .refine((u) => !new URL(u).search && !new URL(u).hash, 'must not have a query or fragment');
+
+const iceServer = z.object({
+  urls: z.union([z.string(), z.array(z.string()).min(1)]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+
+export const configSchema = z.strictObject({
+  signaling: z.strictObject({
+    /** Base URL of the signaling server; PeerJS lives at `<url>/peerjs`. Required. */
+    url: httpUrl,
+    /** PeerJS server key. Default `peerjs` (the PeerJS server's default). */
+    key: z.string().min(1).default('peerjs'),
+  }),
+  /** Device name shown to phones in the room. Default: the hostname. */
+  name: z.string().trim().min(1).max(64).default(hostname()),
+  /** Where the identity and thumbnails live. Default `/var/lib/peerfetch-edge`. */
+  stateDir: z.string().min(1).default('/var/lib/peerfetch-edge'),
+  /** Path prefix -> upstream base URL. `/` defaults to the built-in device API. */
+  routes: z.record(routePrefix, httpUrl).default({}),
+  deviceApi: z
+    .strictObject({
+      /** Serve the built-in device API at `/` unless a route claims `/`. Default true. */
+      enabled: z.boolean().default(true),
+      /** Folder served by `/api/media`; no media API when absent. */
+      mediaDir: z.string().min(1).optional(),
+    })
+    .default({ enabled: true }),
+  limits: z
+    .strictObject({
+      /** Concurrent client sessions. Default 16. */
+      sessions: z.int().min(1).max(1000).default(16),
+      /** Requests in flight per session; more get 429. Default 64. */
+      requestsPerSession: z.int().min(1).max(1024).default(64),
+      /** Time for an upstream to send its response head, in ms. Default 30000. */
+      upstreamTimeoutMs: z.int().min(100).max(600_000).default(30_000),
+      /** Largest request body in bytes; larger get 413. Default 100 MiB. */
+      requestBodyBytes: z
+        .int()
+        .min(0)
+        .max(2 ** 40)
+        .default(100 * 1024 * 1024),
+    })
+    .default({
+      sessions: 16,
+      requestsPerSession: 64,
+      upstreamTimeoutMs: 30_000,
+      requestBodyBytes: 100 * 1024 * 1024,
+    }),
+  /** ICE servers; by default taken from the signaling server's `/ice`. */
+  iceServers: z.array(iceServer).optional(),
+  /** pino log level. Default `info`. */
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+});
+
+export type EdgeConfig = z.infer<typeof configSchema>;
+export type IceServer = z.infer<typeof iceServer>;

@@ -1,0 +1,15 @@
+/**
+ * The local control socket's protocol: one JSON request line, one JSON response line.
+ * `peerfetch-edge status` uses it now; `pair` (the pairing issue) will add a command.
+ */
+export const CONTROL_SOCKET_NAME = 'control.sock';
+
+export interface ControlRequest {
+  command: string;
+  args?: Record<string, unknown>;
+}
+
+export type ControlResponse = { ok: true; result: unknown } | { ok: false; error: string };
+
+/** Largest request line accepted, in bytes: commands are tiny. */
+export const MAX_CONTROL_REQUEST_BYTES = 16 * 1024;

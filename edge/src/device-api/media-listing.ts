@@ -1,0 +1,61 @@
+/** `GET /api/media`: one page of the media folder, newest first. */
+import type { MediaLibrary } from './media-library.js';
+import { THUMBNAIL_SOURCE_TYPES } from './thumbnails.js';
+
+/** Page size when `limit` is absent, and the largest one allowed. */
+export const MEDIA_PAGE_DEFAULT = 50;
+export const MEDIA_PAGE_MAX = 500;
+
+export interface MediaItem {
+  name: string;
+  size: number;
+  type: string;
+  modified: string;
+  url: string;
+  thumbnailUrl: string | null;
+}
+
+export interface MediaPage {
+  items: MediaItem[];
+  total: number;
+  offset: number;
+  limit: number;
+  /** Path of the next page, or null on the last one. */
+  next: string | null;
+}
+
+function intParam(params: URLSearchParams, name: string, fallback: number, max: number): number {
+  const raw = params.get(name);
+  const n = raw === null ? fallback : Number(raw);
+  return Number.isInteger(n) && n >= 0 ? Math.min(n, max) : fallback;
+}
+
+export async function listMedia(
+  library: MediaLibrary,
+  params: URLSearchParams,
+): Promise<MediaPage> {
+  const limit = Math.max(1, intParam(params, 'limit', MEDIA_PAGE_DEFAULT, MEDIA_PAGE_MAX));
+  const offset = intParam(params, 'offset', 0, Number.MAX_SAFE_INTEGER);
+  const files = (await library.list()).sort(
+    (a, b) => b.stats.mtimeMs - a.stats.mtimeMs || a.name.localeCompare(b.name),
+  );
+  const items = files.slice(offset, offset + limit).map((f) => {
+    const url = `/api/media/${encodeURIComponent(f.name)}`;
+    return {
+      name: f.name,
+      size: f.stats.size,
+      type: f.type,
+      modified: f.stats.mtime.toISOString(),
+      url,
+      thumbnailUrl: THUMBNAIL_SOURCE_TYPES.has(f.type) ? `${url}/thumbnail` : null,
+    };
+  });
+  const nextOffset = offset + items.length;
+  return {
+    items,
+    total: files.length,
+    offset,
+    limit,
+    next: nextOffset < files.length ? `/api/media?offset=${nextOffset}&limit=${limit}` : null,
+  };
+}

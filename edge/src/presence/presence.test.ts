@@ -1,0 +1,186 @@
+import { EventEmitter } from 'node:events';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { newIdentity } from '../state/identity.js';
+import type { Peer } from '../webrtc/index.js';
+import { backoffDelay } from './backoff.js';
+import { createPresence } from './presence.js';
+import { peerServerTarget } from './signaling-target.js';
+
+/** Stands in for PeerJS's Peer: tests drive its events by hand. */
+class FakePeer extends EventEmitter {
+  static made: FakePeer[] = [];
+  open = false;
+  disconnected = false;
+  destroyed = false;
+  reconnects = 0;
+  readonly options: { config: { iceServers: unknown[] } };
+  constructor(
+    readonly id: string,
+    readonly init: Record<string, unknown> & { config: { iceServers: unknown[] } },
+  ) {
+    super();
+    this.options = { ...init };
+    FakePeer.made.push(this);
+  }
+  serverOpens() {
+    this.open = true;
+    this.disconnected = false;
+    this.emit('open', this.id);
+  }
+  serverLost() {
+    this.open = false;
+    this.disconnected = true;
+    this.emit('disconnected', this.id);
+  }
+  reconnect() {
+    this.reconnects++;
+    this.disconnected = false;
+  }
+  disconnect() {
+    this.serverLost();
+  }
+  destroy() {
+    this.destroyed = true;
+    this.emit('close');
+  }
+}
+
+function setup(overrides: { iceServers?: { urls: string }[] } = {}) {
+  FakePeer.made = [];
+  const rooms = {
+    join: vi.fn(async () => ({ room: 'r1', members: [] })),
+    leave: vi.fn(async () => {}),
+    iceServers: vi.fn(async () => ({ iceServers: [{ urls: 'stun:127.0.0.1:3478' }] })),
+  };
+  const identity = newIdentity();
+  const presence = createPresence({
+    Peer: FakePeer as unknown as typeof Peer,
+    identity,
+    signalingUrl: 'http://127.0.0.1:9000/base',
+    key: 'k',
+    name: 'Kitchen Pi',
+    rooms,
+    logger: pino({ level: 'silent' }),
+    onConnection: () => {},
+    backoff: { initialMs: 10, maxMs: 40 },
+    registerTimeoutMs: 200,
+    ...overrides,
+  });
+  return { presence, rooms, identity };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('presence', () => {
+  it('registers with the stored id and token, fetches ICE servers and joins as an edge', async () => {
+    const { presence, rooms, identity } = setup();
+    presence.start();
+    const peer = FakePeer.made[0]!;
+    expect(peer.id).toBe(identity.peerId);
+    expect(peer.init).toMatchObject({
+      host: '127.0.0.1',
+      port: 9000,
+      path: '/base/peerjs',
+      secure: false,
+      key: 'k',
+      token: identity.token,
+    });
+    peer.serverOpens();
+    await expect.poll(() => presence.state).toBe('joined');
+    expect(rooms.join).toHaveBeenCalledWith({
+      id: identity.peerId,
+      token: identity.token,
+      role: 'edge',
+      name: 'Kitchen Pi',
+    });
+    expect(peer.options.config.iceServers).toEqual([{ urls: 'stun:127.0.0.1:3478' }]);
+    await presence.stop();
+    expect(rooms.leave).toHaveBeenCalledTimes(1);
+    expect(peer.destroyed).toBe(true);
+  });
+
+  it('uses configured ICE servers without asking the server', async () => {
+    const { presence, rooms } = setup({ iceServers: [{ urls: 'stun:10.0.0.1' }] });
+    presence.start();
+    FakePeer.made[0]!.serverOpens();
+    await expect.poll(() => presence.state).toBe('joined');
+    expect(rooms.iceServers).not.toHaveBeenCalled();
+    await presence.stop();
+  });
+
+  it('reconnects the same peer after a loss and joins the room again', async () => {
+    const { presence, rooms } = setup();
+    presence.start();
+    const peer = FakePeer.made[0]!;
+    peer.serverOpens();
+    await expect.poll(() => presence.state).toBe('joined');
+    peer.serverLost();
+    expect(presence.state).toBe('reconnecting');
+    await expect.poll(() => peer.reconnects).toBe(1);
+    peer.serverLost(); // the server is still down (or answered ID-TAKEN)
+    await expect.poll(() => peer.reconnects).toBe(2);
+    peer.serverOpens();
+    await expect.poll(() => presence.state).toBe('joined');
+    expect(rooms.join).toHaveBeenCalledTimes(2);
+    expect(presence.registrations).toBe(2);
+    expect(FakePeer.made).toHaveLength(1);
+    await presence.stop();
+  });
+
+  it('replaces a peer that PeerJS destroyed before its first registration', async () => {
+    const { presence } = setup();
+    presence.start();
+    FakePeer.made[0]!.destroy(); // e.g. ID-TAKEN on the very first attempt
+    await expect.poll(() => FakePeer.made.length).toBe(2);
+    expect(FakePeer.made[1]!.id).toBe(FakePeer.made[0]!.id);
+    await presence.stop();
+  });
+
+  it('restarts a registration that hangs', async () => {
+    const { presence } = setup();
+    presence.start();
+    const peer = FakePeer.made[0]!;
+    await expect.poll(() => peer.reconnects, { timeout: 2000 }).toBeGreaterThanOrEqual(1);
+    await presence.stop();
+  });
+
+  it('retries a failed room join while registered', async () => {
+    const { presence, rooms } = setup();
+    rooms.join.mockRejectedValueOnce(new Error('503'));
+    presence.start();
+    FakePeer.made[0]!.serverOpens();
+    await expect.poll(() => presence.state).toBe('joined');
+    expect(rooms.join).toHaveBeenCalledTimes(2);
+    await presence.stop();
+  });
+});
+
+describe('backoffDelay', () => {
+  it('grows exponentially up to the cap, with jitter between half and all', () => {
+    const low = (n: number) => backoffDelay(n, { initialMs: 100, maxMs: 1000, random: () => 0 });
+    const high = (n: number) =>
+      backoffDelay(n, { initialMs: 100, maxMs: 1000, random: () => 0.999999 });
+    expect([0, 1, 2, 3, 4, 10].map(high)).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect([0, 1, 4].map(low)).toEqual([50, 100, 500]);
+  });
+});
+
+describe('peerServerTarget', () => {
+  it('derives host, port, path and TLS from the URL', () => {
+    expect(peerServerTarget('https://sig.example.org')).toEqual({
+      host: 'sig.example.org',
+      port: 443,
+      path: '/peerjs',
+      secure: true,
+    });
+    expect(peerServerTarget('http://[::1]:8080/x/')).toEqual({
+      host: '::1',
+      port: 8080,
+      path: '/x/peerjs',
+      secure: false,
+    });
+  });
+});

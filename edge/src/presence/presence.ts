@@ -1,0 +1,173 @@
+/**
+ * Keeps the edge registered with the signaling server under its stable id and present in
+ * its room as an `edge`: reconnects with backoff after any loss, waits out ID-TAKEN while a
+ * stale registration expires, re-joins the room and refreshes ICE servers after every
+ * reconnect. Existing sessions are untouched by all of this (PeerJS keeps connections
+ * open while its server socket is down).
+ */
+import type { RoomsClient } from '@peerfetch/shared';
+import type { IceServer } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import type { Identity } from '../state/identity.js';
+import type { DataConnection, Peer } from '../webrtc/index.js';
+import { type BackoffOptions, backoffDelay } from './backoff.js';
+import { peerServerTarget } from './signaling-target.js';
+
+export type PresenceState = 'connecting' | 'registered' | 'joined' | 'reconnecting' | 'stopped';
+
+export interface PresenceOptions {
+  Peer: typeof Peer;
+  identity: Identity;
+  signalingUrl: string;
+  /** PeerJS server key. */
+  key: string;
+  /** Device name announced in the room. */
+  name: string;
+  /** Fixed ICE servers; when absent they come from the signaling server's `/ice`. */
+  iceServers?: IceServer[];
+  rooms: Pick<RoomsClient, 'join' | 'leave' | 'iceServers'>;
+  logger: Logger;
+  /** Called for every incoming DataConnection. */
+  onConnection(connection: DataConnection): void;
+  backoff?: BackoffOptions;
+  /** A (re)connection that has not registered after this many ms is restarted. Default 15000. */
+  registerTimeoutMs?: number;
+}
+
+export interface Presence {
+  readonly state: PresenceState;
+  /** Completed registrations since start (1 after the first, 2 after one reconnect, ...). */
+  readonly registrations: number;
+  start(): void;
+  /** Leaves the room (best effort, bounded) and destroys the peer. */
+  stop(): Promise<void>;
+}
+
+/** How long leaving the room may take at shutdown. */
+const LEAVE_TIMEOUT_MS = 2000;
+
+export function createPresence(options: PresenceOptions): Presence {
+  const { identity, logger } = options;
+  const credentials = { id: identity.peerId, token: identity.token };
+  const target = peerServerTarget(options.signalingUrl);
+  let peer: Peer | undefined;
+  let state: PresenceState = 'connecting';
+  let attempt = 0;
+  let registrations = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let watchdog: NodeJS.Timeout | undefined;
+  /** Bumped on every registration so a stale room join gives up. */
+  let epoch = 0;
+
+  function armWatchdog() {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      if (state === 'stopped' || peer?.open) return;
+      logger.warn({ attempt }, 'registration did not complete in time; retrying');
+      if (peer && !peer.disconnected) peer.disconnect();
+      else scheduleRetry();
+    }, options.registerTimeoutMs ?? 15_000);
+  }
+
+  function createPeer() {
+    const current = new options.Peer(identity.peerId, {
+      ...target,
+      key: options.key,
+      token: identity.token,
+      config: { iceServers: options.iceServers ?? [] },
+      debug: 0,
+    });
+    peer = current;
+    current.on('open', () => onOpen(current));
+    current.on('connection', (connection) => options.onConnection(connection));
+    current.on('disconnected', () => {
+      if (state === 'stopped') return;
+      state = 'reconnecting';
+      logger.warn('lost the signaling server; reconnecting');
+      scheduleRetry();
+    });
+    // PeerJS destroys a peer whose first registration fails; a fresh one takes its place.
+    current.on('close', () => {
+      if (state !== 'stopped' && peer === current) scheduleRetry();
+    });
+    current.on('error', (error) => {
+      const type = (error as { type?: string }).type;
+      if (type === 'unavailable-id') {
+        logger.warn('peer id is still held by a stale registration; waiting for it to expire');
+      } else if (type !== 'network' && type !== 'peer-unavailable') {
+        logger.warn({ type, err: error.message }, 'signaling error');
+      }
+    });
+    armWatchdog();
+  }
+
+  function scheduleRetry() {
+    if (state === 'stopped' || retryTimer) return;
+    const delay = backoffDelay(attempt++, options.backoff);
+    logger.info({ delayMs: delay, attempt }, 'reconnecting to signaling');
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (state === 'stopped') return;
+      if (!peer || peer.destroyed) createPeer();
+      else if (peer.disconnected) {
+        peer.reconnect();
+        armWatchdog();
+      }
+    }, delay);
+  }
+
+  async function onOpen(current: Peer) {
+    clearTimeout(watchdog);
+    attempt = 0;
+    registrations++;
+    state = 'registered';
+    const mine = ++epoch;
+    logger.info({ peerId: identity.peerId }, 'registered with signaling');
+    for (let tries = 0; state === 'registered' && epoch === mine; tries++) {
+      try {
+        if (!options.iceServers) {
+          const { iceServers } = await options.rooms.iceServers(credentials);
+          // PeerJS reads options.config for every new RTCPeerConnection it makes.
+          current.options.config = { ...current.options.config, iceServers };
+        }
+        const listing = await options.rooms.join({
+          ...credentials,
+          role: 'edge',
+          name: options.name,
+        });
+        if (epoch !== mine || state !== 'registered') return;
+        state = 'joined';
+        logger.info({ room: listing.room, members: listing.members.length }, 'joined room');
+        return;
+      } catch (error) {
+        const delay = backoffDelay(tries, options.backoff);
+        logger.warn({ err: (error as Error).message, delayMs: delay }, 'joining the room failed');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  return {
+    get state() {
+      return state;
+    },
+    get registrations() {
+      return registrations;
+    },
+    start() {
+      createPeer();
+    },
+    async stop() {
+      const wasJoined = state === 'joined';
+      state = 'stopped';
+      clearTimeout(retryTimer);
+      clearTimeout(watchdog);
+      if (wasJoined) {
+        await options.rooms
+          .leave(credentials, AbortSignal.timeout(LEAVE_TIMEOUT_MS))
+          .catch((error: Error) => logger.warn({ err: error.message }, 'leaving the room failed'));
+      }
+      peer?.destroy();
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRouter } from './router.js';
+import { createUpstreamHandler, upstreamUrl } from './upstream.js';
+
+type Handle = (req: IncomingMessage, res: ServerResponse) => void;
+let server: Server;
+let base: string;
+let handle: Handle = (_req, res) => res.end();
+
+beforeAll(async () => {
+  server = createServer((req, res) => handle(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+function route(options: { timeoutMs?: number; maxBodyBytes?: number; baseUrl?: string } = {}) {
+  return createRouter([
+    {
+      prefix: '/up',
+      handler: createUpstreamHandler({
+        baseUrl: options.baseUrl ?? `${base}/base`,
+        label: '/up',
+        timeoutMs: options.timeoutMs ?? 2000,
+        maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+      }),
+    },
+    { prefix: '/', handler: async (_req, rest) => new Response(`device:${rest}`) },
+  ]);
+}
+
+const req = (path: string, init?: RequestInit) =>
+  new Request(`http://peerfetch.invalid${path}`, { duplex: 'half', ...init } as RequestInit);
+
+describe('router', () => {
+  it('picks the longest prefix and passes the rest with the query', async () => {
+    handle = (r, res) => res.end(`upstream:${r.url}`);
+    const router = route();
+    expect(await (await router(req('/up/a/b?x=1'))).text()).toBe('upstream:/base/a/b?x=1');
+    expect(await (await router(req('/up'))).text()).toBe('upstream:/base/');
+    expect(await (await router(req('/upx/y'))).text()).toBe('device:/upx/y');
+  });
+
+  it('answers 404 problem+json when no route matches', async () => {
+    const router = createRouter([]);
+    const response = await router(req('/nothing'));
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(((await response.json()) as { detail: string }).detail).toContain('/nothing');
+  });
+
+  it('refuses encoded traversal before any handler runs', async () => {
+    let reached = false;
+    handle = (_r, res) => {
+      reached = true;
+      res.end();
+    };
+    const router = route();
+    for (const path of ['/up/..%2fsecret', '/up/a%5c..%5cb', '/up/x%2e%2e']) {
+      const response = await router(req(path));
+      expect(response.status, path).toBe(400);
+    }
+    // The URL parser resolves whole encoded dot segments first: this is /x, not below /up.
+    expect(await (await router(req('/up/%2e%2e/x'))).text()).toBe('device:/x');
+    expect(reached).toBe(false);
+  });
+
+  it('forwards method, body and end-to-end headers, dropping hop-by-hop ones both ways', async () => {
+    handle = (r, res) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => {
+        res.setHeader('x-seen', JSON.stringify({ m: r.method, h: r.headers }));
+        res.setHeader('x-reply', 'yes');
+        res.setHeader('keep-alive', 'timeout=5');
+        res.setHeader('x-private', 'drop-me');
+        res.setHeader('connection', 'x-private');
+        res.end(Buffer.concat(chunks));
+      });
+    };
+    const response = await route()(
+      req('/up/echo', {
+        method: 'PUT',
+        body: 'hello body',
+        headers: {
+          'x-custom': 'v1',
+          'proxy-authorization': 'secret',
+          'x-hop': '1',
+          connection: 'x-hop',
+        },
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('hello body');
+    const seen = JSON.parse(response.headers.get('x-seen')!);
+    expect(seen.m).toBe('PUT');
+    expect(seen.h['x-custom']).toBe('v1');
+    expect(seen.h['proxy-authorization']).toBeUndefined();
+    expect(seen.h['x-hop']).toBeUndefined();
+    expect(response.headers.get('x-reply')).toBe('yes');
+    expect(response.headers.get('keep-alive')).toBeNull();
+    expect(response.headers.get('x-private')).toBeNull();
+  });
+
+  it('passes redirects to the client instead of following them', async () => {
+    handle = (_r, res) => {
+      res.writeHead(302, { location: 'http://elsewhere.invalid/' });
+      res.end();
+    };
+    const response = await route()(req('/up/r'));
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('http://elsewhere.invalid/');
+  });
+
+  it('answers 502 when the upstream refuses the connection', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const response = await route({ baseUrl: `http://127.0.0.1:${port}` })(req('/up/x'));
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/ECONNREFUSED/);
+  });
+
+  it('answers 504 when the upstream does not answer in time', async () => {
+    handle = () => {}; // never answers
+    const started = Date.now();
+    const response = await route({ timeoutMs: 300 })(req('/up/slow'));
+    expect(response.status).toBe(504);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('answers 413 for a declared or streamed body over the limit', async () => {
+    let bytesSeen = 0;
+    handle = (r, res) => {
+      r.on('data', (c: Buffer) => {
+        bytesSeen += c.length;
+      });
+      r.on('end', () => res.end('ok'));
+      r.on('error', () => {});
+    };
+    const declared = await route({ maxBodyBytes: 10 })(
+      req('/up/x', { method: 'POST', body: 'x'.repeat(11), headers: { 'content-length': '11' } }),
+    );
+    expect(declared.status).toBe(413);
+    const streamed = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 20; i++) c.enqueue(new Uint8Array(1024));
+        c.close();
+      },
+    });
+    const response = await route({ maxBodyBytes: 4096 })(
+      req('/up/x', { method: 'POST', body: streamed }),
+    );
+    expect(response.status).toBe(413);
+    expect(bytesSeen).toBeLessThanOrEqual(4096);
+  });
+
+  it('aborting the request closes the upstream connection', async () => {
+    let upstreamSawClose!: () => void;
+    const sawClose = new Promise<void>((r) => {
+      upstreamSawClose = r;
+    });
+    handle = (r, res) => {
+      res.writeHead(200);
+      res.write('first');
+      r.socket.on('close', () => upstreamSawClose());
+    };
+    const controller = new AbortController();
+    const response = await route()(req('/up/stream', { signal: controller.signal }));
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('first');
+    controller.abort();
+    await expect(sawClose).resolves.toBeUndefined(); // the upstream saw its socket close
+  });
+
+  it('joins base paths and rest paths', () => {
+    expect(upstreamUrl('http://h:1/base/', '/a?b=1').href).toBe('http://h:1/base/a?b=1');
+    expect(upstreamUrl('http://h:1', '//evil.example/x').host).toBe('h:1');
+  });
+});

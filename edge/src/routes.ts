@@ -1,0 +1,53 @@
+/** Builds the router from the configuration: upstream routes plus the built-in device API. */
+import type { RequestHandler } from '@peerfetch/shared';
+import type { EdgeConfig } from './config/schema.js';
+import { createDeviceApi } from './device-api/handler.js';
+import type { Logger } from './logger.js';
+import { createRouter, type Route } from './router/router.js';
+import { createUpstreamHandler } from './router/upstream.js';
+
+export function buildRoutes(config: EdgeConfig, version: string): Route[] {
+  const routes: Route[] = Object.entries(config.routes).map(([prefix, baseUrl]) => ({
+    prefix,
+    handler: createUpstreamHandler({
+      baseUrl,
+      label: prefix,
+      timeoutMs: config.limits.upstreamTimeoutMs,
+      maxBodyBytes: config.limits.requestBodyBytes,
+    }),
+  }));
+  if (config.deviceApi.enabled && !config.routes['/']) {
+    routes.push({
+      prefix: '/',
+      handler: createDeviceApi({
+        stateDir: config.stateDir,
+        version,
+        mediaDir: config.deviceApi.mediaDir,
+      }),
+    });
+  }
+  return routes;
+}
+
+/** The router, logging one line per request at debug level and every 5xx at warn. */
+export function buildHandler(config: EdgeConfig, version: string, logger: Logger): RequestHandler {
+  const router = createRouter(buildRoutes(config, version));
+  return async (request) => {
+    const started = performance.now();
+    let response = await router(request);
+    if (request.method === 'HEAD' && response.body) {
+      // A handler or upstream that answered HEAD with a body: the head alone is the answer.
+      await response.body.cancel();
+      response = new Response(null, { status: response.status, headers: response.headers });
+    }
+    const entry = {
+      method: request.method,
+      path: new URL(request.url).pathname,
+      status: response.status,
+      ms: Math.round(performance.now() - started),
+    };
+    if (response.status >= 500) logger.warn(entry, 'request failed');
+    else logger.debug(entry, 'request');
+    return response;
+  };
+}

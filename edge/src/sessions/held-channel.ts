@@ -1,0 +1,76 @@
+/**
+ * Holds a DataChannel's messages until a session is ready to take them.
+ *
+ * @roamhq/wrtc queues every event through process.nextTick and does not always deliver a
+ * channel's 'open' before its first 'message'; a session made at 'open' could then miss
+ * the peer's HELLO. Holding the channel from the moment it exists (and releasing right
+ * after the session is made) keeps every frame, in order.
+ */
+import type { DataChannelLike } from '@peerfetch/shared';
+
+type Listener = (event: unknown) => void;
+
+export interface HeldChannel extends DataChannelLike {
+  /** Delivers the held messages to the message listeners, then passes new ones straight on. */
+  release(): void;
+}
+
+export function holdMessages(channel: DataChannelLike): HeldChannel {
+  const held: unknown[] = [];
+  const listeners = new Set<Listener>();
+  let holding = true;
+  channel.addEventListener('message', (event: unknown) => {
+    if (holding) held.push(event);
+    else for (const listener of [...listeners]) listener(event);
+  });
+  return {
+    get binaryType() {
+      return channel.binaryType;
+    },
+    set binaryType(value: string) {
+      channel.binaryType = value;
+    },
+    get bufferedAmount() {
+      return channel.bufferedAmount;
+    },
+    get bufferedAmountLowThreshold() {
+      return channel.bufferedAmountLowThreshold;
+    },
+    set bufferedAmountLowThreshold(value: number) {
+      channel.bufferedAmountLowThreshold = value;
+    },
+    get readyState() {
+      return channel.readyState;
+    },
+    send: (data) => channel.send(data),
+    close: () => channel.close(),
+    addEventListener(type: string, listener: Listener) {
+      if (type === 'message') listeners.add(listener);
+      else channel.addEventListener(type as 'open', listener);
+    },
+    removeEventListener(type: string, listener: Listener) {
+      if (type === 'message') listeners.delete(listener);
+      else channel.removeEventListener(type, listener);
+    },
+    release() {
+      holding = false;
+      for (const event of held.splice(0)) for (const listener of [...listeners]) listener(event);
+    },
+  };
+}
+
+/** Calls `onChannel` with the first DataChannel the peer connection announces, before anyone else sees it. */
+export function onRemoteDataChannel(
+  peerConnection: unknown,
+  onChannel: (channel: DataChannelLike) => void,
+): boolean {
+  const target = peerConnection as {
+    addEventListener?: (
+      type: string,
+      listener: (event: { channel: DataChannelLike }) => void,
+    ) => void;
+  } | null;
+  if (typeof target?.addEventListener !== 'function') return false;
+  target.addEventListener('datachannel', (event) => onChannel(event.channel));
+  return true;
+}

@@ -1,0 +1,190 @@
+/**
+ * Turns incoming DataConnections into PeerFetch server sessions and keeps count of them.
+ * Session setup lives in one place (`accept`) so the pairing issue's authentication step
+ * slots in between the handshake and `serveRequests`.
+ */
+import {
+  type Authenticator,
+  type DataChannelLike,
+  openSession,
+  type PeerFetchSession,
+  problemResponse,
+  type RequestHandler,
+  serveRequests,
+} from '@peerfetch/shared';
+import type { Logger } from '../logger.js';
+import { type HeldChannel, holdMessages, onRemoteDataChannel } from './held-channel.js';
+
+/** The part of a PeerJS DataConnection the manager uses. */
+export interface IncomingConnection {
+  readonly peer: string;
+  readonly reliable: boolean;
+  readonly serialization: string;
+  readonly open: boolean;
+  readonly dataChannel: DataChannelLike;
+  readonly peerConnection: unknown;
+  on(event: 'open' | 'close' | 'error', listener: (arg?: unknown) => void): unknown;
+  close(): void;
+}
+
+export interface SessionManagerOptions {
+  handler: RequestHandler;
+  logger: Logger;
+  /** Concurrent sessions; connections beyond this are answered 503 and closed. */
+  maxSessions: number;
+  /** Requests in flight per session (more get 429). */
+  maxConcurrentRequests: number;
+  /** Reads the peer's SCTP maximum message size from the connection's RTCPeerConnection. */
+  maxMessageSizeOf(peerConnection: unknown): number;
+  /** Name and version announced in the handshake, for the client's logs. */
+  agent?: string;
+  /**
+   * Proves the client before anything is served (the pairing issue supplies it; the shared
+   * session runs it after the version handshake, so `serveRequests` never sees an
+   * unauthenticated request).
+   */
+  authenticate?: Authenticator;
+  /** A connection that is not open after this many ms is dropped. Default 20000. */
+  openTimeoutMs?: number;
+  /** How long a refused session stays up so its 503 can be read. Default 5000. */
+  refusalLingerMs?: number;
+}
+
+export interface SessionManager {
+  accept(connection: IncomingConnection): void;
+  /** Sessions being served right now. */
+  readonly size: number;
+  /** Closes every session and waits (bounded) until they have closed. */
+  closeAll(timeoutMs?: number): Promise<void>;
+}
+
+export function createSessionManager(options: SessionManagerOptions): SessionManager {
+  const sessions = new Set<PeerFetchSession>();
+  const { logger } = options;
+
+  /**
+   * Calls `setup` inside the connection's 'open' event itself. Waiting on a promise instead
+   * would lose the client's first frames: @roamhq/wrtc dispatches events through
+   * process.nextTick, so a message queued with 'open' runs before any promise continuation.
+   */
+  function onOpen(connection: IncomingConnection, log: Logger, setup: () => void) {
+    if (connection.open) {
+      setup();
+      return;
+    }
+    const timer = setTimeout(() => {
+      log.warn('connection did not open in time');
+      connection.close();
+    }, options.openTimeoutMs ?? 20_000);
+    connection.on('open', () => {
+      clearTimeout(timer);
+      setup();
+    });
+    connection.on('close', () => clearTimeout(timer));
+  }
+
+  function refuse(connection: IncomingConnection, session: PeerFetchSession) {
+    const busy = async () =>
+      problemResponse(
+        503,
+        `this device already serves ${options.maxSessions} sessions`,
+        {},
+        {
+          'retry-after': '10',
+        },
+      );
+    serveRequests(session, busy, { maxConcurrentRequests: 4, logger: logger });
+    const timer = setTimeout(() => session.close(), options.refusalLingerMs ?? 5000);
+    void session.closed.then(() => {
+      clearTimeout(timer);
+      connection.close();
+    });
+  }
+
+  function accept(connection: IncomingConnection) {
+    const log = logger.child({ client: connection.peer });
+    if (!connection.reliable || connection.serialization !== 'raw') {
+      log.warn(
+        { reliable: connection.reliable, serialization: connection.serialization },
+        'refusing a connection that is not reliable and raw',
+      );
+      connection.close();
+      return;
+    }
+    // Hold the channel's messages from the moment it exists (see held-channel.ts).
+    let held: HeldChannel | undefined;
+    if (connection.dataChannel) held = holdMessages(connection.dataChannel);
+    else
+      onRemoteDataChannel(connection.peerConnection, (channel) => {
+        held ??= holdMessages(channel);
+      });
+    onOpen(connection, log, () => {
+      try {
+        serve(connection, log, held);
+      } catch (error) {
+        log.error({ err: (error as Error).message }, 'could not set up a session');
+        connection.close();
+      }
+    });
+  }
+
+  /** Runs synchronously within the 'open' event (see onOpen). */
+  function serve(connection: IncomingConnection, log: Logger, held: HeldChannel | undefined) {
+    const session = openSession(held ?? connection.dataChannel, {
+      role: 'server',
+      maxMessageSize: options.maxMessageSizeOf(connection.peerConnection),
+      logger: log,
+      agent: options.agent,
+      authenticate: options.authenticate,
+    });
+    connection.on('close', () => session.close());
+    if (sessions.size >= options.maxSessions) {
+      log.warn({ sessions: sessions.size }, 'session limit reached; refusing');
+      refuse(connection, session);
+      held?.release();
+      return;
+    }
+    sessions.add(session);
+    log.info({ sessions: sessions.size }, 'session opened');
+    void session.closed.then((reason) => {
+      sessions.delete(session);
+      connection.close();
+      if (reason)
+        log.warn({ err: reason.message, errName: reason.name }, 'session ended with an error');
+      else log.info({ sessions: sessions.size }, 'session closed');
+    });
+    // The session itself holds requests back until the handshake (and authentication) succeed.
+    serveRequests(session, options.handler, {
+      maxConcurrentRequests: options.maxConcurrentRequests,
+      logger: log,
+    });
+    held?.release();
+    session.ready.catch((error: Error) => {
+      log.warn({ err: error.message }, 'session handshake failed');
+    });
+  }
+
+  return {
+    accept(connection) {
+      try {
+        accept(connection);
+      } catch (error) {
+        logger.error({ err: (error as Error).message }, 'could not set up a session');
+        connection.close();
+      }
+    },
+    get size() {
+      return sessions.size;
+    },
+    async closeAll(timeoutMs = 3000) {
+      const closing = [...sessions].map((s) => {
+        s.close();
+        return s.closed;
+      });
+      await Promise.race([
+        Promise.allSettled(closing),
+        new Promise((r) => setTimeout(r, timeoutMs).unref()),
+      ]);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Crash-safe file replacement: a reader sees either the old file or the new one, never a
+ * torn mix, even after power loss.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Writes `data` to `path` atomically (temp file, fsync, rename, fsync dir), with `mode`. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600) {
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const file = await open(temp, 'wx', mode);
+  try {
+    await file.writeFile(data);
+    await file.chmod(mode); // the umask may have narrowed or the creation mode been ignored
+    await file.sync();
+  } catch (error) {
+    await file.close();
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+  await file.close();
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+  // The rename is durable only once the directory entry is on disk.
+  const dirHandle = await open(dir, 'r');
+  try {
+    await dirHandle.sync();
+  } finally {
+    await dirHandle.close();
+  }
+}

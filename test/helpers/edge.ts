@@ -1,0 +1,258 @@
+/**
+ * Starts the built edge agent (`edge/dist/cli/edge.js start`) as a child process with a
+ * temporary state directory, runs the built `peerfetch` client CLI, and opens in-process
+ * client sessions to an edge for tests that measure or poke at the wire.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { holdMessages } from '@peerfetch/edge';
+import {
+  createPeerFetch,
+  openSession,
+  type PeerFetch,
+  type PeerFetchSession,
+} from '@peerfetch/shared';
+import type { DataConnection } from 'peerjs';
+import { createNodePeer, type Peer } from './peerjs-node.js';
+import { TEST_PEER_KEY } from './signaling.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const EDGE_MAIN = resolve(repoRoot, 'edge', 'dist', 'cli', 'edge.js');
+export const CLIENT_MAIN = resolve(repoRoot, 'edge', 'dist', 'cli', 'client.js');
+
+export type LogLine = Record<string, unknown>;
+
+export interface EdgeOptions {
+  signalingUrl: string;
+  /** Reuse a state directory (to restart the same edge); a fresh temporary one by default. */
+  stateDir?: string;
+  routes?: Record<string, string>;
+  mediaDir?: string;
+  name?: string;
+  /** Extra environment (PEERFETCH_* settings). */
+  env?: Record<string, string>;
+  /** Wait for this log message before resolving; default `joined room`. Null waits for nothing. */
+  readyMessage?: string | null;
+}
+
+export interface StartedEdge {
+  peerId: string;
+  stateDir: string;
+  process: ChildProcess;
+  logs: LogLine[];
+  stderr(): string;
+  /** Resolves with the first log line (past or future) that matches. */
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Resident set size in bytes, from /proc. */
+  rssBytes(): Promise<number>;
+  /** SIGTERM; resolves with the exit code and how long the exit took. */
+  stop(): Promise<{ code: number | null; ms: number }>;
+  /** SIGKILL, for restarts that must not say goodbye. */
+  kill(): Promise<void>;
+}
+
+/** Removes a state directory made by startEdge. */
+export async function removeStateDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+export async function makeStateDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'pf-edge-'));
+}
+
+export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
+  if (!existsSync(EDGE_MAIN))
+    throw new Error(`${EDGE_MAIN} is missing: run \`npm run build\` first`);
+  const stateDir = options.stateDir ?? (await makeStateDir());
+  // An empty config file, so a real /etc/peerfetch/edge.yaml on this machine plays no part.
+  const configFile = join(stateDir, 'test-edge.yaml');
+  await writeFile(configFile, '');
+  const args = [EDGE_MAIN, 'start', '--config', configFile, '--signaling', options.signalingUrl];
+  args.push('--state-dir', stateDir);
+  args.push('--name', options.name ?? 'Test Edge');
+  for (const [prefix, url] of Object.entries(options.routes ?? {}))
+    args.push('--route', `${prefix}=${url}`);
+  if (options.mediaDir) args.push('--media-dir', options.mediaDir);
+  const child = spawn(process.execPath, args, {
+    env: {
+      PATH: process.env.PATH ?? '',
+      PEERFETCH_SIGNALING_KEY: TEST_PEER_KEY,
+      PEERFETCH_LOG_LEVEL: 'debug',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: LogLine[] = [];
+  const watchers = new Set<(line: LogLine) => void>();
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (c: string) => {
+    stderr += c;
+  });
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    let line: LogLine;
+    try {
+      line = JSON.parse(text) as LogLine;
+    } catch {
+      line = { raw: text };
+    }
+    logs.push(line);
+    for (const watcher of watchers) watcher(line);
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+
+  function waitForLog(match: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
+    const past = logs.find(match);
+    if (past) return Promise.resolve(past);
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(() => {
+        watchers.delete(watcher);
+        reject(
+          new Error(
+            `edge did not log the expected line within ${timeoutMs} ms\nstderr: ${stderr}\nlast logs: ${JSON.stringify(logs.slice(-8))}`,
+          ),
+        );
+      }, timeoutMs);
+      const watcher = (line: LogLine) => {
+        if (!match(line)) return;
+        clearTimeout(timer);
+        watchers.delete(watcher);
+        resolvePromise(line);
+      };
+      watchers.add(watcher);
+      void exited.then((code) => {
+        if (!watchers.has(watcher)) return;
+        clearTimeout(timer);
+        watchers.delete(watcher);
+        reject(
+          new Error(
+            `edge exited (code ${code}) before logging the expected line\nstderr: ${stderr}`,
+          ),
+        );
+      });
+    });
+  }
+
+  const started = await waitForLog((l) => l.msg === 'edge started');
+  const ready = options.readyMessage === undefined ? 'joined room' : options.readyMessage;
+  if (ready) await waitForLog((l) => l.msg === ready);
+  return {
+    peerId: String(started.peerId),
+    stateDir,
+    process: child,
+    logs,
+    stderr: () => stderr,
+    waitForLog,
+    async rssBytes() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      const kb = Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1]);
+      return kb * 1024;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null)
+        return { code: child.exitCode, ms: 0 };
+      const t0 = Date.now();
+      const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.kill('SIGTERM');
+      const code = await exited;
+      clearTimeout(killTimer);
+      return { code, ms: Date.now() - t0 };
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs the built `peerfetch` client CLI with `args` (bounded by `timeoutMs`). */
+export function runClientCli(args: string[], timeoutMs = 30_000): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLIENT_MAIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', PEERFETCH_SIGNALING_KEY: TEST_PEER_KEY },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: Buffer[] = [];
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => out.push(c));
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (c: string) => {
+    stderr += c;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolvePromise) => {
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout: Buffer.concat(out), stderr });
+    });
+  });
+}
+
+export interface ClientSession {
+  peer: Peer;
+  connection: DataConnection;
+  session: PeerFetchSession;
+  fetch: PeerFetch['fetch'];
+  close(): void;
+}
+
+/**
+ * A stock PeerJS client in this process, with a PeerFetch client session to `deviceId`.
+ * The session is opened inside the connection's 'open' event, on a channel whose messages
+ * are held from the start: @roamhq/wrtc dispatches events through process.nextTick and can
+ * deliver the edge's HELLO before 'open' or before a promise continuation after it.
+ */
+export async function connectClient(port: number, deviceId: string): Promise<ClientSession> {
+  const { peer } = await createNodePeer({ port });
+  // createNodePeer destroys the peer on any error, even after it opened; a signaling outage
+  // must not close this client's (peer-to-peer) connection, so errors are only noted here.
+  peer.removeAllListeners('error');
+  peer.on('error', () => {});
+  const connection = peer.connect(deviceId, { reliable: true, serialization: 'raw' });
+  // @roamhq/wrtc may deliver the first message before 'open': hold messages from the start.
+  const held = holdMessages(connection.dataChannel);
+  const session = await new Promise<PeerFetchSession>((resolvePromise, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no connection to ${deviceId} within 20 s`)),
+      20_000,
+    );
+    connection.once('open', () => {
+      clearTimeout(timer);
+      const pc = connection.peerConnection as unknown as { sctp?: { maxMessageSize?: number } };
+      const opened = openSession(held, {
+        role: 'client',
+        maxMessageSize: pc.sctp?.maxMessageSize ?? 65536,
+      });
+      held.release();
+      resolvePromise(opened);
+    });
+    connection.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+  await session.ready;
+  const client = createPeerFetch(session);
+  return {
+    peer,
+    connection,
+    session,
+    fetch: (input, init) => client.fetch(input, init),
+    close() {
+      session.close();
+      connection.close();
+      peer.destroy();
+    },
+  };
+}

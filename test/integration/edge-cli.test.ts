@@ -1,0 +1,220 @@
+/** `peerfetch-edge status | doctor` against a running edge, and `peerfetch fetch` uploads. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  EDGE_MAIN,
+  removeStateDir,
+  runClientCli,
+  type StartedEdge,
+  startEdge,
+} from '../helpers/edge.js';
+import { type StartedSignaling, startSignaling, TEST_PEER_KEY } from '../helpers/signaling.js';
+import { patternBytes, type StartedUpstream, sha256, startUpstream } from '../helpers/upstream.js';
+
+const run = promisify(execFile);
+let signaling: StartedSignaling;
+let upstream: StartedUpstream;
+let edge: StartedEdge;
+let dir: string;
+/** A port where nothing listens. */
+let deadPort: number;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pf-cli-'));
+  signaling = await startSignaling();
+  upstream = await startUpstream();
+  const dead = await startUpstream();
+  deadPort = dead.port;
+  await dead.stop();
+  edge = await startEdge({ signalingUrl: signaling.url, routes: { '/up': upstream.url } });
+});
+afterAll(async () => {
+  await edge?.stop();
+  if (edge) await removeStateDir(edge.stateDir);
+  await upstream?.stop();
+  await signaling?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs `peerfetch-edge` and resolves with its exit code and output, whatever the code. */
+async function edgeCli(args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [EDGE_MAIN, ...args], {
+      timeout: 30_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const configFlags = () => ['--config', join(edge.stateDir, 'test-edge.yaml')];
+
+describe('peerfetch-edge status', () => {
+  it('reports the running service through its control socket', async () => {
+    const result = await edgeCli([
+      'status',
+      '--json',
+      '--state-dir',
+      edge.stateDir,
+      ...configFlags(),
+    ]);
+    expect(result.code).toBe(0);
+    const status = JSON.parse(result.stdout);
+    expect(status.peerId).toBe(edge.peerId);
+    expect(status.signaling.state).toBe('joined');
+    expect(status.routes).toContain('/up');
+  });
+
+  it('exits 3 with a clear message when nothing runs', async () => {
+    const result = await edgeCli(['status', '--state-dir', dir, ...configFlags()]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/not running/);
+  });
+});
+
+describe('peerfetch-edge start', () => {
+  it('refuses a bad configuration with exit code 2 and says what is wrong', async () => {
+    const result = await edgeCli([
+      'start',
+      ...configFlags(),
+      '--signaling',
+      'ftp://nowhere',
+      '--state-dir',
+      dir,
+      '--route',
+      'no-equals-sign',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--route: route "no-equals-sign" must look like \/prefix=http/);
+    const bad = await edgeCli([
+      'start',
+      ...configFlags(),
+      '--signaling',
+      'ftp://nowhere',
+      '--state-dir',
+      dir,
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/signaling\.url \(from --signaling\): must be an http/);
+  });
+});
+
+describe('peerfetch-edge doctor', () => {
+  it('passes every check when signaling and upstreams answer', async () => {
+    const result = await edgeCli([
+      'doctor',
+      ...configFlags(),
+      '--signaling',
+      signaling.url,
+      '--signaling-key',
+      TEST_PEER_KEY,
+      '--state-dir',
+      edge.stateDir,
+      '--route',
+      `/up=${upstream.url}`,
+    ]);
+    expect(result.stdout).toMatch(/^ok {2}\s*config/m);
+    expect(result.stdout).toMatch(/^ok {2}\s*webrtc/m);
+    expect(result.stdout).toMatch(/^ok {2}\s*signaling/m);
+    expect(result.stdout).toMatch(/^ok {2}\s*upstream \/up/m);
+    expect(result.stdout).toContain(edge.peerId);
+    expect(result.code).toBe(0);
+  });
+
+  it('fails with a table row for a dead upstream and a bad config', async () => {
+    const dead = await edgeCli([
+      'doctor',
+      ...configFlags(),
+      '--signaling',
+      signaling.url,
+      '--state-dir',
+      dir,
+      '--route',
+      `/gone=http://127.0.0.1:${deadPort}`,
+    ]);
+    expect(dead.code).toBe(1);
+    expect(dead.stdout).toMatch(/^FAIL\s+upstream \/gone\s+.*ECONNREFUSED/m);
+    const noMedia = await edgeCli([
+      'doctor',
+      ...configFlags(),
+      '--signaling',
+      signaling.url,
+      '--state-dir',
+      dir,
+      '--media-dir',
+      join(dir, 'missing'),
+    ]);
+    expect(noMedia.code).toBe(1);
+    expect(noMedia.stdout).toMatch(/^FAIL\s+media folder\s+.*ENOENT/m);
+    const bad = await edgeCli(['doctor', ...configFlags(), '--state-dir', dir]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^FAIL\s+config\s+invalid configuration.*signaling: required/m);
+  });
+});
+
+describe('peerfetch fetch uploads', () => {
+  it('streams -d @file as the body and prints the answer', async () => {
+    const file = join(dir, 'upload.bin');
+    const data = patternBytes(3 * 1024 * 1024 + 17);
+    await writeFile(file, data);
+    const result = await runClientCli([
+      'fetch',
+      '--signaling',
+      signaling.url,
+      '--device',
+      edge.peerId,
+      '-d',
+      `@${file}`,
+      '/up/sha256',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.toString())).toEqual({
+      bytes: data.length,
+      sha256: sha256(data),
+    });
+  });
+
+  it('sends -X with an inline body and custom headers', async () => {
+    const result = await runClientCli([
+      'fetch',
+      '--signaling',
+      signaling.url,
+      '--device',
+      edge.peerId,
+      '-X',
+      'PUT',
+      '-H',
+      'X-Color: blue',
+      '-d',
+      'inline body',
+      '-i',
+      '/up/echo',
+    ]);
+    const text = result.stdout.toString();
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    expect(text).toContain('x-echo-color: blue');
+    expect(text).toContain('x-method: PUT');
+    expect(text.endsWith('\r\n\r\ninline body')).toBe(true);
+  });
+
+  it('refuses a malformed header with exit code 2', async () => {
+    const result = await runClientCli([
+      'fetch',
+      '--signaling',
+      signaling.url,
+      '--device',
+      edge.peerId,
+      '-H',
+      'nocolon',
+      '/x',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/must look like "Name: value"/);
+  });
+});

@@ -1,0 +1,217 @@
+/**
+ * The edge through trouble: signaling restarts, edge restarts, a client speaking garbage,
+ * shutdown on SIGTERM, and a damaged state file.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ClientSession,
+  connectClient,
+  makeStateDir,
+  removeStateDir,
+  type StartedEdge,
+  startEdge,
+} from '../helpers/edge.js';
+import { createNodePeer } from '../helpers/peerjs-node.js';
+import { type StartedSignaling, startSignaling } from '../helpers/signaling.js';
+
+let signaling: StartedSignaling;
+let stateDir: string;
+const edges: StartedEdge[] = [];
+const clients: ClientSession[] = [];
+
+beforeAll(async () => {
+  signaling = await startSignaling();
+  stateDir = await makeStateDir();
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+});
+afterAll(async () => {
+  for (const e of edges) await e.stop();
+  await signaling?.stop();
+  await removeStateDir(stateDir);
+});
+
+async function edgeOn(dir = stateDir): Promise<StartedEdge> {
+  const edge = await startEdge({ signalingUrl: signaling.url, stateDir: dir });
+  edges.push(edge);
+  return edge;
+}
+
+/** The edge an earlier test left running, or a new one (so each test also runs alone). */
+async function runningEdge(): Promise<StartedEdge> {
+  const alive = edges.filter((e) => e.process.exitCode === null && e.process.signalCode === null);
+  return alive.at(-1) ?? edgeOn();
+}
+
+async function client(edge: StartedEdge): Promise<ClientSession> {
+  const c = await connectClient(signaling.port, edge.peerId);
+  clients.push(c);
+  return c;
+}
+
+describe('edge resilience', () => {
+  it('is registered and reachable again within 10 s of a signaling restart', async () => {
+    const edge = await edgeOn();
+    const before = edge.logs.filter((l) => l.msg === 'joined room').length;
+    const existing = await client(edge);
+    const port = signaling.port;
+    await signaling.stop();
+    await edge.waitForLog((l) => l.msg === 'lost the signaling server; reconnecting');
+    // Sessions are peer to peer: one opened before the outage keeps working through it.
+    expect((await existing.fetch('/api/device')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 4000)); // down long enough for the backoff to grow
+    const t0 = Date.now();
+    signaling = await startSignaling({ PORT: String(port) });
+    await edge.waitForLog(
+      (l) =>
+        l.msg === 'joined room' && edge.logs.filter((x) => x.msg === 'joined room').length > before,
+      10_000,
+    );
+    const c = await client(edge);
+    expect((await c.fetch('/api/device')).status).toBe(200);
+    const seconds = (Date.now() - t0) / 1000;
+    expect((await existing.fetch('/api/device')).status).toBe(200);
+    expect(seconds).toBeLessThan(10);
+    console.log(
+      `[edge figures] reachable again ${seconds.toFixed(1)} s after the signaling restart`,
+    );
+  });
+
+  it('comes back with the same peer id after a restart, and the next request works', async () => {
+    const first = await runningEdge();
+    const id = first.peerId;
+    const before = await client(first);
+    expect((await before.fetch('/api/device')).status).toBe(200);
+    const stopped = await first.stop();
+    expect(stopped.code).toBe(0);
+    expect(stopped.ms).toBeLessThan(5000);
+    expect(first.logs.some((l) => l.msg === 'leaving the room failed')).toBe(false);
+    expect(first.logs.at(-1)?.msg).toBe('edge stopped');
+    // The edge closed the session on its way out; the client sees that, not a hang.
+    await before.session.closed;
+    await expect(before.fetch('/api/device')).rejects.toMatchObject({
+      name: 'PeerFetchSessionClosedError',
+    });
+    const second = await edgeOn();
+    expect(second.peerId).toBe(id);
+    const again = await client(second);
+    expect((await again.fetch('/api/device')).status).toBe(200);
+  });
+
+  it('disconnects a client that sends garbage, and keeps serving the others', async () => {
+    const edge = await runningEdge();
+    const good = await client(edge);
+    const bad = await client(edge);
+    const badClosed = new Promise<void>((r) =>
+      bad.connection.dataChannel.addEventListener('close', () => r()),
+    );
+    bad.connection.dataChannel.send(
+      new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+    );
+    const reason = await bad.session.closed;
+    expect(reason?.name).toBe('PeerFetchProtocolError');
+    await badClosed;
+    await edge.waitForLog((l) => l.msg === 'session ended with an error');
+    expect((await good.fetch('/api/device')).status).toBe(200);
+    expect(edge.process.exitCode).toBeNull();
+  });
+
+  it('stops with a clear message on a corrupt state file and leaves the file alone', async () => {
+    const dir = await makeStateDir();
+    try {
+      const path = join(dir, 'identity.json');
+      await writeFile(path, '{"version":1,"peerId":"edge-');
+      const edge = startEdge({ signalingUrl: signaling.url, stateDir: dir });
+      await expect(edge).rejects.toThrow(/exited \(code 1\)/);
+      await expect(edge).rejects.toThrow(new RegExp(`identity file ${path} is corrupt`));
+      expect(await readFile(path, 'utf8')).toBe('{"version":1,"peerId":"edge-');
+    } finally {
+      await removeStateDir(dir);
+    }
+  });
+});
+
+describe('edge registration edge cases', () => {
+  it('registers once a signaling server that was down at start comes up', async () => {
+    const port = signaling.port;
+    await signaling.stop();
+    const dir = await makeStateDir();
+    try {
+      const edge = await startEdge({
+        signalingUrl: `http://127.0.0.1:${port}`,
+        stateDir: dir,
+        readyMessage: null,
+      });
+      edges.push(edge);
+      await edge.waitForLog((l) => l.msg === 'reconnecting to signaling');
+      signaling = await startSignaling({ PORT: String(port) });
+      await edge.waitForLog((l) => l.msg === 'joined room', 10_000);
+      const c = await client(edge);
+      expect((await c.fetch('/api/device')).status).toBe(200);
+    } finally {
+      await edges.pop()?.stop();
+      await removeStateDir(dir);
+    }
+  });
+
+  it('waits out ID-TAKEN while someone else holds its id, then registers', async () => {
+    const dir = await makeStateDir();
+    try {
+      const first = await startEdge({ signalingUrl: signaling.url, stateDir: dir });
+      const id = first.peerId;
+      await first.stop();
+      // A stale (or hostile) registration of the same id with another token.
+      const squatter = await createNodePeer({ port: signaling.port, id });
+      const edge = await startEdge({
+        signalingUrl: signaling.url,
+        stateDir: dir,
+        readyMessage: null,
+      });
+      edges.push(edge);
+      await edge.waitForLog(
+        (l) => l.msg === 'peer id is still held by a stale registration; waiting for it to expire',
+      );
+      expect(edge.logs.some((l) => l.msg === 'joined room')).toBe(false);
+      squatter.peer.destroy();
+      await edge.waitForLog((l) => l.msg === 'joined room', 10_000);
+      expect(edge.peerId).toBe(id);
+      const c = await client(edge);
+      expect((await c.fetch('/api/device')).status).toBe(200);
+    } finally {
+      await edges.pop()?.stop();
+      await removeStateDir(dir);
+    }
+  });
+});
+
+describe('a signaling server that goes silent without closing', () => {
+  it('is noticed by pings and the edge registers again once it answers', async () => {
+    const dir = await makeStateDir();
+    try {
+      const edge = await startEdge({ signalingUrl: signaling.url, stateDir: dir });
+      edges.push(edge);
+      const joinedBefore = edge.logs.filter((l) => l.msg === 'joined room').length;
+      signaling.process.kill('SIGSTOP'); // sockets stay open, nothing answers
+      try {
+        // Two ping intervals (10 s each) at most before the socket is declared dead.
+        await edge.waitForLog((l) => l.msg === 'lost the signaling server; reconnecting', 25_000);
+      } finally {
+        signaling.process.kill('SIGCONT');
+      }
+      await edge.waitForLog(
+        (l) =>
+          l.msg === 'joined room' &&
+          edge.logs.filter((x) => x.msg === 'joined room').length > joinedBefore,
+        20_000,
+      );
+      const c = await client(edge);
+      expect((await c.fetch('/api/device')).status).toBe(200);
+    } finally {
+      await edges.pop()?.stop();
+      await removeStateDir(dir);
+    }
+  }, 90_000);
+});
