@@ -1,0 +1,102 @@
+/**
+ * `npm start`'s stack (without the build step, which the test run has done): it comes up,
+ * serves the app, brings an edge online with a pairing code, and Ctrl-C stops it all.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const repoRoot = join(import.meta.dirname, '..', '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForOutput(
+  child: ChildProcess,
+  output: () => string,
+  pattern: RegExp,
+  timeoutMs: number,
+): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const deadline = setTimeout(
+      () => reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${output()}`)),
+      timeoutMs,
+    );
+    const check = () => {
+      const match = output().match(pattern);
+      if (match) {
+        clearTimeout(deadline);
+        child.stdout!.off('data', check);
+        resolve(match);
+      }
+    };
+    child.stdout!.on('data', check);
+    check();
+  });
+}
+
+describe('the one-command local stack', () => {
+  let child: ChildProcess | undefined;
+  let state: string | undefined;
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    if (state) await rm(state, { recursive: true, force: true });
+  });
+
+  it('starts signaling, the app and an edge with sample media, and stops cleanly on Ctrl-C', async () => {
+    state = await mkdtemp(join(tmpdir(), 'pf-stack-'));
+    const port = await freePort();
+    let output = '';
+    child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local-stack.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: String(port), PEERFETCH_STATE: state },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+
+    await waitForOutput(child, () => output, /is online/, 60_000);
+    const [, code] = await waitForOutput(child, () => output, /Pairing code: (\d{6})/, 10_000);
+    expect(code).toMatch(/^\d{6}$/);
+    expect(output).toContain(`http://localhost:${port}/`);
+
+    const app = await fetch(`http://127.0.0.1:${port}/`);
+    expect(app.status).toBe(200);
+    expect(await app.text()).toContain('<div id="app"');
+    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as {
+      status: string;
+      peers: number;
+    };
+    expect(health).toMatchObject({ status: 'ok', peers: 1 });
+    expect((await readdir(join(state, 'media'))).length).toBe(13);
+
+    // Ctrl-C reaches the whole foreground process group.
+    const exited = new Promise<number | null>((resolve) =>
+      child!.once('exit', (exitCode) => resolve(exitCode)),
+    );
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    const stillThere = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      () => true,
+      () => false,
+    );
+    expect(stillThere).toBe(false);
+  });
+});
