@@ -8,11 +8,21 @@ import type { EdgeConfig } from './config/schema.js';
 import { CONTROL_SOCKET_NAME } from './control/protocol.js';
 import { type ControlServer, startControlServer } from './control/server.js';
 import type { Logger } from './logger.js';
+import { loadPairedClients } from './pairing/paired-clients.js';
+import { pairingText } from './pairing/pairing-link.js';
+import { createPairingService, type PairingService } from './pairing/pairing-service.js';
 import { createPresence, type Presence } from './presence/presence.js';
 import { buildHandler } from './routes.js';
+import { authenticatorFor } from './sessions/authenticate.js';
 import { createSessionManager, type IncomingConnection } from './sessions/session-manager.js';
+import { removeStaleTempFiles } from './state/atomic-write.js';
 import { loadOrCreateIdentity } from './state/identity.js';
 import { loadPeer, maxMessageSizeOf } from './webrtc/index.js';
+
+export interface StartEdgeOptions {
+  /** Prints the pairing code and QR code here when a window opens (a TTY). */
+  terminal?: NodeJS.WritableStream;
+}
 
 export interface RunningEdge {
   readonly peerId: string;
@@ -27,6 +37,9 @@ export interface EdgeStatus {
   version: string;
   signaling: { url: string; state: Presence['state']; registrations: number };
   sessions: number;
+  pairedClients: number;
+  /** Until when new clients can pair (ms since the epoch), or null when closed. */
+  pairingOpenUntil: number | null;
   routes: string[];
   uptimeSeconds: number;
 }
@@ -35,11 +48,28 @@ export async function startEdge(
   config: EdgeConfig,
   logger: Logger,
   version: string,
+  startOptions: StartEdgeOptions = {},
 ): Promise<RunningEdge> {
   const { identity, created, path } = await loadOrCreateIdentity(config.stateDir);
   if (created) logger.info({ path, peerId: identity.peerId }, 'created a new device identity');
   const handler = buildHandler(config, version, logger.child({ module: 'router' }));
+  const pairingLog = logger.child({ module: 'pairing' });
+  const clients = await loadPairedClients({ stateDir: config.stateDir, logger: pairingLog });
   const Peer = await loadPeer();
+  const service: PairingService = createPairingService({
+    clients,
+    edgeId: identity.peerId,
+    signalingUrl: config.signaling.url,
+    windowMs: config.pairing.windowMinutes * 60_000,
+    logger: pairingLog,
+    // `sessions` exists by the time anyone can run `unpair` (the control socket starts later).
+    closeSessions: (clientId) => sessions.closeClient(clientId),
+    show: startOptions.terminal
+      ? (opened, link) => {
+          void pairingText(opened, link).then((text) => startOptions.terminal?.write(`${text}\n`));
+        }
+      : undefined,
+  });
   const sessions = createSessionManager({
     handler,
     logger: logger.child({ module: 'sessions' }),
@@ -47,6 +77,22 @@ export async function startEdge(
     maxConcurrentRequests: config.limits.requestsPerSession,
     maxMessageSizeOf,
     agent: `peerfetch-edge/${version}`,
+    authenticatorFor: (connection, log) =>
+      authenticatorFor(
+        {
+          edgeId: identity.peerId,
+          edgeName: config.name,
+          findClientKey: (id) => clients.findKey(id),
+          pairing: service.window,
+          onAuthenticated(clientId, how) {
+            clients.touch(clientId);
+            log.info({ clientId, how }, 'client authenticated');
+          },
+        },
+        connection,
+        log,
+      ),
+    forgetClient: (clientId) => service.forget(clientId),
   });
   const presence = createPresence({
     Peer,
@@ -70,6 +116,8 @@ export async function startEdge(
       registrations: presence.registrations,
     },
     sessions: sessions.size,
+    pairedClients: clients.size,
+    pairingOpenUntil: service.window.current()?.expiresAt ?? null,
     routes: Object.keys(config.routes).concat(
       config.deviceApi.enabled && !config.routes['/'] ? ['/ (device API)'] : [],
     ),
@@ -77,19 +125,39 @@ export async function startEdge(
   });
   const control: ControlServer = await startControlServer(
     join(config.stateDir, CONTROL_SOCKET_NAME),
-    { status: async () => status() },
+    {
+      status: async () => status(),
+      pair: async () => service.pair(),
+      clients: async () => service.clientsTable(),
+      unpair: async (args) => {
+        if (typeof args.client !== 'string' || !args.client) throw new Error('name a client');
+        return service.unpair(args.client);
+      },
+    },
     logger.child({ module: 'control' }),
   );
+  const stale = await removeStaleTempFiles(config.stateDir);
+  if (stale.length > 0) logger.info({ files: stale }, 'removed temp files of an interrupted save');
   presence.start();
-  logger.info({ peerId: identity.peerId, name: config.name, version }, 'edge started');
+  logger.info(
+    { peerId: identity.peerId, name: config.name, version, pairedClients: clients.size },
+    'edge started',
+  );
+  service.openIfUnpaired();
 
   return {
     peerId: identity.peerId,
     status,
     async stop() {
       await control.close();
+      service.window.close('stopped');
       await sessions.closeAll();
       await presence.stop();
+      await clients
+        .flush()
+        .catch((error: Error) =>
+          pairingLog.error({ err: error.message }, 'cannot save last-seen times'),
+        );
       logger.info('edge stopped');
     },
   };

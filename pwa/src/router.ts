@@ -1,7 +1,7 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 
 // Hash history: the app can be hosted at any path by any static server, and deep links
-// (like the pairing QR link to come) work without server rewrites.
+// (like the pairing QR link) work without server rewrites.
 const routes: RouteRecordRaw[] = [
   {
     path: '/',
@@ -14,6 +14,13 @@ const routes: RouteRecordRaw[] = [
     name: 'add-device',
     component: () => import('./views/AddDeviceView.vue'),
     meta: { title: 'Add device', tab: 'devices' },
+  },
+  {
+    // The device's QR link: `<signaling URL>/#/pair?device=ID&code=123456` (also "Add device").
+    path: '/pair',
+    name: 'pair',
+    component: () => import('./views/PairView.vue'),
+    meta: { title: 'Pair device', tab: 'devices' },
   },
   {
     path: '/devices/:id',

@@ -1,7 +1,7 @@
 /**
  * Starts the built edge agent (`edge/dist/cli/edge.js start`) as a child process with a
- * temporary state directory, runs the built `peerfetch` client CLI, and opens in-process
- * client sessions to an edge for tests that measure or poke at the wire.
+ * temporary state directory, and runs the built `peerfetch-edge` and `peerfetch` CLIs.
+ * In-process client sessions and pairing live in `pairing.ts`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,15 +10,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { holdMessages } from '@peerfetch/edge';
-import {
-  createPeerFetch,
-  openSession,
-  type PeerFetch,
-  type PeerFetchSession,
-} from '@peerfetch/shared';
-import type { DataConnection } from 'peerjs';
-import { createNodePeer, type Peer } from './peerjs-node.js';
 import { TEST_PEER_KEY } from './signaling.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -104,7 +95,23 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
     logs.push(line);
     for (const watcher of watchers) watcher(line);
   });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  let exitSignal: NodeJS.Signals | null = null;
+  let stopping = false;
+  const exited = new Promise<number | null>((r) =>
+    child.once('exit', (code, signal) => {
+      exitSignal = signal;
+      // A crash is easy to miss behind the failures it causes: say so where it happens.
+      if (!stopping && signal) {
+        console.error(
+          `[edge helper] edge ${child.pid} died of ${signal}\nstderr: ${stderr}\nlast logs:\n${logs
+            .slice(-10)
+            .map((l) => JSON.stringify(l))
+            .join('\n')}`,
+        );
+      }
+      r(code);
+    }),
+  );
 
   function waitForLog(match: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
     const past = logs.find(match);
@@ -131,7 +138,7 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
         watchers.delete(watcher);
         reject(
           new Error(
-            `edge exited (code ${code}) before logging the expected line\nstderr: ${stderr}`,
+            `edge exited (code ${code}, signal ${exitSignal}) before logging the expected line\nstderr: ${stderr}\nlast logs: ${JSON.stringify(logs.slice(-6))}`,
           ),
         );
       });
@@ -156,6 +163,7 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null)
         return { code: child.exitCode, ms: 0 };
+      stopping = true;
       const t0 = Date.now();
       const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       child.kill('SIGTERM');
@@ -165,6 +173,7 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
     },
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      stopping = true;
       child.kill('SIGKILL');
       await exited;
     },
@@ -177,10 +186,21 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built `peerfetch` client CLI with `args` (bounded by `timeoutMs`). */
-export function runClientCli(args: string[], timeoutMs = 30_000): Promise<CliResult> {
+export interface ClientCliOptions {
+  /** XDG_CONFIG_HOME of the client: where its pairings live (never the real ~/.config). */
+  configHome: string;
+  timeoutMs?: number;
+}
+
+/** Runs the built `peerfetch` client CLI with `args` (bounded by `timeoutMs`, default 30 s). */
+export function runClientCli(args: string[], options: ClientCliOptions): Promise<CliResult> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const child = spawn(process.execPath, [CLIENT_MAIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', PEERFETCH_SIGNALING_KEY: TEST_PEER_KEY },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PEERFETCH_SIGNALING_KEY: TEST_PEER_KEY,
+      XDG_CONFIG_HOME: options.configHome,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out: Buffer[] = [];
@@ -199,60 +219,32 @@ export function runClientCli(args: string[], timeoutMs = 30_000): Promise<CliRes
   });
 }
 
-export interface ClientSession {
-  peer: Peer;
-  connection: DataConnection;
-  session: PeerFetchSession;
-  fetch: PeerFetch['fetch'];
-  close(): void;
-}
-
-/**
- * A stock PeerJS client in this process, with a PeerFetch client session to `deviceId`.
- * The session is opened inside the connection's 'open' event, on a channel whose messages
- * are held from the start: @roamhq/wrtc dispatches events through process.nextTick and can
- * deliver the edge's HELLO before 'open' or before a promise continuation after it.
- */
-export async function connectClient(port: number, deviceId: string): Promise<ClientSession> {
-  const { peer } = await createNodePeer({ port });
-  // createNodePeer destroys the peer on any error, even after it opened; a signaling outage
-  // must not close this client's (peer-to-peer) connection, so errors are only noted here.
-  peer.removeAllListeners('error');
-  peer.on('error', () => {});
-  const connection = peer.connect(deviceId, { reliable: true, serialization: 'raw' });
-  // @roamhq/wrtc may deliver the first message before 'open': hold messages from the start.
-  const held = holdMessages(connection.dataChannel);
-  const session = await new Promise<PeerFetchSession>((resolvePromise, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no connection to ${deviceId} within 20 s`)),
-      20_000,
-    );
-    connection.once('open', () => {
+/** Runs the built `peerfetch-edge` CLI (`pair`, `clients`, `unpair`, `status`…) against an edge. */
+export function runEdgeCli(edge: StartedEdge, args: string[]): Promise<CliResult> {
+  const child = spawn(
+    process.execPath,
+    [
+      EDGE_MAIN,
+      ...args,
+      '--state-dir',
+      edge.stateDir,
+      '--config',
+      join(edge.stateDir, 'test-edge.yaml'),
+    ],
+    { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const out: Buffer[] = [];
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => out.push(c));
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (c: string) => {
+    stderr += c;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolvePromise) => {
+    child.once('close', (code) => {
       clearTimeout(timer);
-      const pc = connection.peerConnection as unknown as { sctp?: { maxMessageSize?: number } };
-      const opened = openSession(held, {
-        role: 'client',
-        maxMessageSize: pc.sctp?.maxMessageSize ?? 65536,
-      });
-      held.release();
-      resolvePromise(opened);
-    });
-    connection.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
+      resolvePromise({ code, stdout: Buffer.concat(out), stderr });
     });
   });
-  await session.ready;
-  const client = createPeerFetch(session);
-  return {
-    peer,
-    connection,
-    session,
-    fetch: (input, init) => client.fetch(input, init),
-    close() {
-      session.close();
-      connection.close();
-      peer.destroy();
-    },
-  };
 }

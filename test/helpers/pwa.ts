@@ -44,51 +44,85 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/**
- * Writes a dozen colourful JPEG photos (newest first, an hour apart) and one large PNG for
- * the speed test into `dir`. Generated here with sharp: nothing is downloaded.
- */
-export async function writeSampleMedia(dir: string, photos = 12): Promise<void> {
-  const { default: sharp } = await import('sharp');
-  const { utimes } = await import('node:fs/promises');
-  await mkdir(dir, { recursive: true });
-  const hues = [
-    '#f97316',
-    '#06b6d4',
-    '#84cc16',
-    '#f43f5e',
-    '#a855f7',
-    '#0ea5e9',
-    '#facc15',
-    '#14b8a6',
-  ];
-  for (let i = 0; i < photos; i += 1) {
-    const from = hues[i % hues.length];
-    const to = hues[(i + 3) % hues.length];
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="900">
-      <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${from}"/><stop offset="1" stop-color="${to}"/></linearGradient></defs>
-      <rect width="100%" height="100%" fill="url(#g)"/>
-      <circle cx="${250 + i * 60}" cy="${300 + (i % 3) * 110}" r="${140 + i * 8}" fill="#fff" fill-opacity="0.25"/>
-      <path d="M0 ${680 - i * 12} Q 600 ${520 + i * 10} 1200 ${700 - i * 8} V 900 H 0 Z" fill="#000" fill-opacity="0.22"/>
-    </svg>`;
-    const file = join(dir, `photo-${String(i + 1).padStart(2, '0')}.jpg`);
-    await sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toFile(file);
-    const when = new Date(Date.now() - i * 3_600_000);
-    await utimes(file, when, when);
+/** Sample pictures for the media grid and the speed test (the same ones `npm start` uses). */
+export { writeSampleMedia } from '../../scripts/sample-media.js';
+
+/** What the edge logs when its pairing window opens (first start with nobody paired, `pair`). */
+export interface PairingWindowLog {
+  code: string;
+  /** `<signaling base URL>/#/pair?device=<edge id>&code=<code>`: what the QR code encodes. */
+  link: string;
+  expiresAt: number;
+}
+
+/** The pairing window the edge opened (its log line, past or future). */
+export async function pairingWindowOf(edge: {
+  waitForLog(
+    match: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
+}): Promise<PairingWindowLog> {
+  const line = await edge.waitForLog((l) => l.msg === 'pairing window open', 20_000);
+  const code = String(line.code ?? '');
+  if (!/^\d{6}$/.test(code))
+    throw new Error(`the edge logged a pairing code that is not 6 digits: ${code}`);
+  return { code, link: String(line.link ?? ''), expiresAt: Number(line.expiresAt) };
+}
+
+/** A 6-digit code that is not `code`. */
+export function wrongCode(code: string): string {
+  return String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+}
+
+/** Saves `name` at both viewports, leaving the page at the first (phone) size. */
+export async function screenshotBoth(page: Page, name: string): Promise<void> {
+  for (const viewport of [...VIEWPORTS].reverse()) {
+    await page.setViewportSize(viewport);
+    await screenshot(page, name);
   }
-  // Noise does not compress: about 16 MiB, enough for a 10 MiB speed test in one range.
-  const large = join(dir, 'noise-large.png');
-  await sharp({
-    create: {
-      width: 3000,
-      height: 2000,
-      channels: 3,
-      background: '#808080',
-      noise: { type: 'gaussian', mean: 128, sigma: 60 },
+}
+
+/**
+ * Swaps the saved pairing key in the app's IndexedDB for a random one (as if the device
+ * answering under this id were someone else), or puts the real one back. The real key is
+ * kept, still non-extractable, in a database of the test's own.
+ */
+export async function swapDeviceKey(page: Page, id: string, to: 'random' | 'real'): Promise<void> {
+  await page.evaluate(
+    async ({ id, to }) => {
+      const open = (name: string, upgrade?: (db: IDBDatabase) => void) =>
+        new Promise<IDBDatabase>((resolve, reject) => {
+          const request = indexedDB.open(name, 1);
+          request.onupgradeneeded = () => upgrade?.(request.result);
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+      const run = <T>(request: IDBRequest<T>) =>
+        new Promise<T>((resolve, reject) => {
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+      const app = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('peerfetch');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const stash = await open('pf-e2e-stash', (db) => db.createObjectStore('keys'));
+      const record = await run(app.transaction('devices').objectStore('devices').get(id));
+      if (!record?.key) throw new Error(`no saved key for ${id}`);
+      if (to === 'random') {
+        await run(stash.transaction('keys', 'readwrite').objectStore('keys').put(record.key, id));
+        record.key = await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, [
+          'sign',
+          'verify',
+        ]);
+      } else {
+        record.key = await run(stash.transaction('keys').objectStore('keys').get(id));
+      }
+      await run(app.transaction('devices', 'readwrite').objectStore('devices').put(record));
+      app.close();
+      stash.close();
     },
-  })
-    .png()
-    .toFile(large);
-  const old = new Date(Date.now() - 30 * 86_400_000);
-  await utimes(large, old, old);
+    { id, to },
+  );
 }

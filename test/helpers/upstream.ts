@@ -13,6 +13,8 @@ export interface StartedUpstream {
   port: number;
   /** Requests received so far, by path (without query). */
   hits: Map<string, number>;
+  /** Every request received so far, whatever the path. */
+  requestCount(): number;
   /** Resolves when the next request to `path` arrives. */
   nextRequest(path: string): Promise<void>;
   /** Resolves when the connection of the next request to `path` closes (a cancel reached us). */
@@ -135,6 +137,7 @@ export async function startUpstream(): Promise<StartedUpstream> {
     url: `http://127.0.0.1:${port}`,
     port,
     hits,
+    requestCount: () => [...hits.values()].reduce((a, b) => a + b, 0),
     nextRequest: (path) => wait(arrivals, path),
     nextClose: (path) => wait(closes, path),
     async stop() {

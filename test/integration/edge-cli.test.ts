@@ -12,6 +12,7 @@ import {
   type StartedEdge,
   startEdge,
 } from '../helpers/edge.js';
+import { pairCli, pairingWindowOf } from '../helpers/pairing.js';
 import { type StartedSignaling, startSignaling, TEST_PEER_KEY } from '../helpers/signaling.js';
 import { patternBytes, type StartedUpstream, sha256, startUpstream } from '../helpers/upstream.js';
 
@@ -31,6 +32,8 @@ beforeAll(async () => {
   deadPort = dead.port;
   await dead.stop();
   edge = await startEdge({ signalingUrl: signaling.url, routes: { '/up': upstream.url } });
+  const paired = await pairCli(signaling.url, edge, dir, (await pairingWindowOf(edge)).code);
+  if (paired.code !== 0) throw new Error(`pairing failed: ${paired.stderr}`);
 });
 afterAll(async () => {
   await edge?.stop();
@@ -69,6 +72,8 @@ describe('peerfetch-edge status', () => {
     expect(status.peerId).toBe(edge.peerId);
     expect(status.signaling.state).toBe('joined');
     expect(status.routes).toContain('/up');
+    expect(status.pairedClients).toBe(1);
+    expect(status.pairingOpenUntil).toBeNull(); // closed by the pairing in beforeAll
   });
 
   it('exits 3 with a clear message when nothing runs', async () => {
@@ -124,6 +129,7 @@ describe('peerfetch-edge doctor', () => {
     expect(result.stdout).toMatch(/^ok {2}\s*signaling/m);
     expect(result.stdout).toMatch(/^ok {2}\s*upstream \/up/m);
     expect(result.stdout).toContain(edge.peerId);
+    expect(result.stdout).toMatch(/^ok {2}\s*paired clients\s+1 paired/m);
     expect(result.code).toBe(0);
   });
 
@@ -163,16 +169,10 @@ describe('peerfetch fetch uploads', () => {
     const file = join(dir, 'upload.bin');
     const data = patternBytes(3 * 1024 * 1024 + 17);
     await writeFile(file, data);
-    const result = await runClientCli([
-      'fetch',
-      '--signaling',
-      signaling.url,
-      '--device',
-      edge.peerId,
-      '-d',
-      `@${file}`,
-      '/up/sha256',
-    ]);
+    const result = await runClientCli(
+      ['fetch', '--device', edge.peerId, '-d', `@${file}`, '/up/sha256'],
+      { configHome: dir },
+    );
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout.toString())).toEqual({
       bytes: data.length,
@@ -181,21 +181,22 @@ describe('peerfetch fetch uploads', () => {
   });
 
   it('sends -X with an inline body and custom headers', async () => {
-    const result = await runClientCli([
-      'fetch',
-      '--signaling',
-      signaling.url,
-      '--device',
-      edge.peerId,
-      '-X',
-      'PUT',
-      '-H',
-      'X-Color: blue',
-      '-d',
-      'inline body',
-      '-i',
-      '/up/echo',
-    ]);
+    const result = await runClientCli(
+      [
+        'fetch',
+        '--device',
+        edge.peerId,
+        '-X',
+        'PUT',
+        '-H',
+        'X-Color: blue',
+        '-d',
+        'inline body',
+        '-i',
+        '/up/echo',
+      ],
+      { configHome: dir },
+    );
     const text = result.stdout.toString();
     expect(text).toMatch(/^HTTP\/1\.1 200/);
     expect(text).toContain('x-echo-color: blue');
@@ -204,16 +205,9 @@ describe('peerfetch fetch uploads', () => {
   });
 
   it('refuses a malformed header with exit code 2', async () => {
-    const result = await runClientCli([
-      'fetch',
-      '--signaling',
-      signaling.url,
-      '--device',
-      edge.peerId,
-      '-H',
-      'nocolon',
-      '/x',
-    ]);
+    const result = await runClientCli(['fetch', '--device', edge.peerId, '-H', 'nocolon', '/x'], {
+      configHome: dir,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/must look like "Name: value"/);
   });

@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeStateDir, runClientCli, type StartedEdge, startEdge } from '../helpers/edge.js';
+import { pairCli, pairingWindowOf } from '../helpers/pairing.js';
 import { type StartedSignaling, startSignaling } from '../helpers/signaling.js';
 
 let signaling: StartedSignaling;
 let edge: StartedEdge;
 let root: string;
+let configHome: string;
 const video = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 256));
 
 beforeAll(async () => {
@@ -30,6 +32,9 @@ beforeAll(async () => {
   await symlink(join(root, 'secret.txt'), join(media, 'link.txt'));
   signaling = await startSignaling();
   edge = await startEdge({ signalingUrl: signaling.url, mediaDir: media });
+  configHome = join(root, 'config');
+  const paired = await pairCli(signaling.url, edge, configHome, (await pairingWindowOf(edge)).code);
+  if (paired.code !== 0) throw new Error(`pairing failed: ${paired.stderr}`);
 });
 
 afterAll(async () => {
@@ -40,7 +45,7 @@ afterAll(async () => {
 });
 
 const fetchCli = (...args: string[]) =>
-  runClientCli(['fetch', '--signaling', signaling.url, '--device', edge.peerId, ...args]);
+  runClientCli(['fetch', '--device', edge.peerId, ...args], { configHome });
 
 describe('peerfetch fetch against the device API', () => {
   it('gets /api/device with real values of this machine', async () => {
@@ -106,18 +111,29 @@ describe('peerfetch fetch against the device API', () => {
     expect(result.stdout.toString()).not.toContain('TOP SECRET');
   });
 
-  it('exits 7 with a clear message when the device is not online', async () => {
-    const result = await runClientCli([
-      'fetch',
-      '--signaling',
-      signaling.url,
-      '--device',
-      'edge-0000',
-      '--timeout',
-      '8000',
-      '/api/device',
-    ]);
+  it('exits 2 for a device it has not paired with', async () => {
+    const result = await runClientCli(['fetch', '--device', 'edge-0000', '/api/device'], {
+      configHome,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/no paired device has the id or name "edge-0000"/);
+  });
+
+  it('exits 7 with a clear message when the signaling server does not answer', async () => {
+    const result = await runClientCli(
+      [
+        'fetch',
+        '--device',
+        edge.peerId,
+        '--signaling',
+        'http://127.0.0.1:9',
+        '--timeout',
+        '8000',
+        '/api/device',
+      ],
+      { configHome },
+    );
     expect(result.code).toBe(7);
-    expect(result.stderr).toMatch(/edge-0000/);
+    expect(result.stderr).toMatch(/127\.0\.0\.1:9/);
   });
 });

@@ -4,13 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ClientSession,
-  connectClient,
-  removeStateDir,
-  type StartedEdge,
-  startEdge,
-} from '../helpers/edge.js';
+import { removeStateDir, type StartedEdge, startEdge } from '../helpers/edge.js';
+import { type ClientSession, pairedSession } from '../helpers/pairing.js';
 import { type StartedSignaling, startSignaling } from '../helpers/signaling.js';
 import { patternBytes, type StartedUpstream, sha256, startUpstream } from '../helpers/upstream.js';
 
@@ -37,7 +32,7 @@ beforeAll(async () => {
   });
   await new Promise((r) => setTimeout(r, 1000)); // let start-up settle
   startupRss = await edge.rssBytes();
-  client = await connectClient(signaling.port, edge.peerId);
+  client = await pairedSession(signaling.port, edge);
 });
 
 afterAll(async () => {

@@ -2,17 +2,16 @@
  * The edge through trouble: signaling restarts, edge restarts, a client speaking garbage,
  * shutdown on SIGTERM, and a damaged state file.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makeStateDir, removeStateDir, type StartedEdge, startEdge } from '../helpers/edge.js';
 import {
   type ClientSession,
-  connectClient,
-  makeStateDir,
-  removeStateDir,
-  type StartedEdge,
-  startEdge,
-} from '../helpers/edge.js';
+  connectPaired,
+  type PairedIdentity,
+  pairClient,
+} from '../helpers/pairing.js';
 import { createNodePeer } from '../helpers/peerjs-node.js';
 import { type StartedSignaling, startSignaling } from '../helpers/signaling.js';
 
@@ -26,7 +25,7 @@ beforeAll(async () => {
   stateDir = await makeStateDir();
 });
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  await Promise.all(clients.splice(0).map((c) => c.close()));
 });
 afterAll(async () => {
   for (const e of edges) await e.stop();
@@ -46,8 +45,20 @@ async function runningEdge(): Promise<StartedEdge> {
   return alive.at(-1) ?? edgeOn();
 }
 
-async function client(edge: StartedEdge): Promise<ClientSession> {
-  const c = await connectClient(signaling.port, edge.peerId);
+/** Paired identities by state directory: a restarted edge still knows them. */
+const pairings = new Map<string, PairedIdentity[]>();
+
+/** A session of the `slot`-th client paired with this edge's state (pairing it first if new). */
+async function pairedIdentities(edge: StartedEdge, count: number): Promise<PairedIdentity[]> {
+  const known = pairings.get(edge.stateDir) ?? [];
+  pairings.set(edge.stateDir, known);
+  while (known.length < count) known.push(await pairClient(signaling.port, edge));
+  return known;
+}
+
+async function client(edge: StartedEdge, slot = 0): Promise<ClientSession> {
+  const known = await pairedIdentities(edge, slot + 1);
+  const c = await connectPaired(signaling.port, edge, known[slot]!);
   clients.push(c);
   return c;
 }
@@ -57,6 +68,7 @@ describe('edge resilience', () => {
     const edge = await edgeOn();
     const before = edge.logs.filter((l) => l.msg === 'joined room').length;
     const existing = await client(edge);
+    await pairedIdentities(edge, 2); // pair the second client now, not inside the timing
     const port = signaling.port;
     await signaling.stop();
     await edge.waitForLog((l) => l.msg === 'lost the signaling server; reconnecting');
@@ -70,7 +82,7 @@ describe('edge resilience', () => {
         l.msg === 'joined room' && edge.logs.filter((x) => x.msg === 'joined room').length > before,
       10_000,
     );
-    const c = await client(edge);
+    const c = await client(edge, 1);
     expect((await c.fetch('/api/device')).status).toBe(200);
     const seconds = (Date.now() - t0) / 1000;
     expect((await existing.fetch('/api/device')).status).toBe(200);
@@ -95,6 +107,7 @@ describe('edge resilience', () => {
     await expect(before.fetch('/api/device')).rejects.toMatchObject({
       name: 'PeerFetchSessionClosedError',
     });
+    await before.close(); // its id comes back below, with the pairing key kept on both sides
     const second = await edgeOn();
     expect(second.peerId).toBe(id);
     const again = await client(second);
@@ -103,8 +116,8 @@ describe('edge resilience', () => {
 
   it('disconnects a client that sends garbage, and keeps serving the others', async () => {
     const edge = await runningEdge();
-    const good = await client(edge);
-    const bad = await client(edge);
+    const good = await client(edge, 0);
+    const bad = await client(edge, 1);
     const badClosed = new Promise<void>((r) =>
       bad.connection.dataChannel.addEventListener('close', () => r()),
     );
@@ -125,9 +138,17 @@ describe('edge resilience', () => {
       const path = join(dir, 'identity.json');
       await writeFile(path, '{"version":1,"peerId":"edge-');
       const edge = startEdge({ signalingUrl: signaling.url, stateDir: dir });
-      await expect(edge).rejects.toThrow(/exited \(code 1\)/);
+      await expect(edge).rejects.toThrow(/exited \(code 1,/);
       await expect(edge).rejects.toThrow(new RegExp(`identity file ${path} is corrupt`));
       expect(await readFile(path, 'utf8')).toBe('{"version":1,"peerId":"edge-');
+      // The same for the paired clients: never silently forget them.
+      await rm(path);
+      const clients = join(dir, 'paired-clients.json');
+      await writeFile(clients, '{"version":1,"clients":[');
+      await expect(startEdge({ signalingUrl: signaling.url, stateDir: dir })).rejects.toThrow(
+        new RegExp(`paired clients file ${clients} is corrupt; it was left in place`),
+      );
+      expect(await readFile(clients, 'utf8')).toBe('{"version":1,"clients":[');
     } finally {
       await removeStateDir(dir);
     }

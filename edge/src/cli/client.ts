@@ -1,17 +1,22 @@
 #!/usr/bin/env node
 /**
- * `peerfetch fetch`: curl for a PeerFetch device. The body goes to stdout (or -o FILE) as
- * it arrives. Exit codes follow curl: 2 usage, 7 cannot connect, 22 HTTP error with --fail.
+ * `peerfetch pair | devices | fetch`: pair with a PeerFetch device, list the pairings, and
+ * send it requests like curl (the body goes to stdout or -o FILE as it arrives).
  */
 import { createWriteStream } from 'node:fs';
+import { hostname } from 'node:os';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { importPairingKey } from '@peerfetch/shared';
 import { Command, Option } from 'commander';
-import { ConnectError, connectToDevice, type DeviceConnection } from '../client/connect.js';
+import { connectToDevice, type DeviceConnection } from '../client/connect.js';
+import { devicesPath, findDevice, readDevices } from '../client/devices-store.js';
+import { describeFailure } from './client-errors.js';
+import { listDevices, pair } from './client-pairing.js';
 import { buildRequestInit, UsageError } from './fetch-request.js';
 
 interface FetchOptions {
-  signaling: string;
+  signaling?: string;
   device: string;
   key: string;
   request?: string;
@@ -31,21 +36,25 @@ function headText(response: Response): string {
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
+/** Connects with the stored pairing of `--device` (its signaling URL unless overridden). */
+async function connectStored(options: FetchOptions): Promise<DeviceConnection> {
+  const file = await readDevices(devicesPath(process.env));
+  const device = findDevice(file, options.device);
+  return connectToDevice({
+    signalingUrl: options.signaling ?? device.signalingUrl,
+    key: options.key,
+    deviceId: device.id,
+    client: file.client,
+    clientName: `peerfetch on ${hostname()}`,
+    credentials: { key: await importPairingKey(new Uint8Array(Buffer.from(device.key, 'base64'))) },
+    timeoutMs: options.timeout,
+  });
+}
+
 async function runFetch(path: string, options: FetchOptions): Promise<number> {
   if (!path.startsWith('/')) throw new UsageError(`PATH must start with / (got "${path}")`);
   const init = await buildRequestInit(options);
-  let connection: DeviceConnection;
-  try {
-    connection = await connectToDevice({
-      signalingUrl: options.signaling,
-      key: options.key,
-      deviceId: options.device,
-      timeoutMs: options.timeout,
-    });
-  } catch (error) {
-    process.stderr.write(`peerfetch: ${(error as Error).message}\n`);
-    return 7;
-  }
+  const connection = await connectStored(options);
   try {
     const response = await connection.fetch(path, init);
     if (options.fail && response.status >= 400) {
@@ -68,25 +77,80 @@ async function runFetch(path: string, options: FetchOptions): Promise<number> {
   }
 }
 
+/** Runs a command, prints its failure, and exits (WebRTC keeps native threads alive). */
+async function runAndExit(run: () => Promise<number>) {
+  let code: number;
+  try {
+    code = await run();
+  } catch (error) {
+    const failure = describeFailure(error);
+    process.stderr.write(`peerfetch: ${failure.message}\n`);
+    code = failure.code;
+  }
+  process.stdout.write('', () => process.exit(code));
+}
+
+const positiveInt = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError('--timeout must be a positive whole number');
+  return n;
+};
+const timeoutOption = () =>
+  new Option('--timeout <ms>', 'connect timeout in ms').default(20_000).argParser(positiveInt);
+const keyOption = () =>
+  new Option('--key <key>', 'PeerJS key of the signaling server').default(
+    process.env.PEERFETCH_SIGNALING_KEY ?? 'peerjs',
+  );
+
 const program = new Command('peerfetch')
   .description('Talk to a PeerFetch device over WebRTC.')
   .showHelpAfterError();
 
 program
-  .command('fetch')
-  .description('send one HTTP request to a device and print the response body')
-  .argument('<path>', 'request path on the device, such as /api/device')
+  .command('pair')
+  .description('pair with a device using the code it shows, and store the pairing')
   .requiredOption(
     '--signaling <url>',
     'signaling server base URL',
     process.env.PEERFETCH_SIGNALING_URL,
   )
-  .requiredOption('--device <id>', 'peer id of the device')
   .option(
-    '--key <key>',
-    'PeerJS key of the signaling server',
-    process.env.PEERFETCH_SIGNALING_KEY ?? 'peerjs',
+    '--device <id>',
+    'peer id of the device (default: the only device online in this network)',
   )
+  .requiredOption('--code <code>', 'the 6-digit code the device shows')
+  .option('--name <name>', 'how this client is listed on the device (default: peerfetch on HOST)')
+  .addOption(keyOption())
+  .addOption(timeoutOption())
+  .action((options) =>
+    runAndExit(async () => {
+      process.stdout.write(`${await pair(options, process.env)}\n`);
+      return 0;
+    }),
+  );
+
+program
+  .command('devices')
+  .description('list the stored pairings')
+  .option('--json', 'print JSON')
+  .action((options: { json?: boolean }) =>
+    runAndExit(async () => {
+      process.stdout.write(`${await listDevices(process.env, Boolean(options.json))}\n`);
+      return 0;
+    }),
+  );
+
+program
+  .command('fetch')
+  .description('send one HTTP request to a paired device and print the response body')
+  .argument('<path>', 'request path on the device, such as /api/device')
+  .requiredOption('--device <name-or-id>', 'a paired device (see `peerfetch devices`)')
+  .option(
+    '--signaling <url>',
+    'signaling server base URL (default: the one stored with the pairing)',
+  )
+  .addOption(keyOption())
   .option('-X, --request <method>', 'request method (default GET, or POST with -d)')
   .option(
     '-H, --header <line>',
@@ -98,26 +162,8 @@ program
   .option('-o, --output <file>', 'write the body to a file instead of stdout')
   .option('-i, --include', 'print the status line and headers before the body')
   .option('-f, --fail', 'exit 22 without printing the body when the status is 400 or more')
-  .addOption(
-    new Option('--timeout <ms>', 'connect timeout in ms').default(20_000).argParser((v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0)
-        throw new UsageError('--timeout must be a positive whole number');
-      return n;
-    }),
-  )
-  .action(async (path: string, options: FetchOptions) => {
-    let code: number;
-    try {
-      code = await runFetch(path, options);
-    } catch (error) {
-      const usage = error instanceof UsageError;
-      process.stderr.write(`peerfetch: ${(error as Error).message}\n`);
-      code = usage ? 2 : error instanceof ConnectError ? 7 : 1;
-    }
-    // WebRTC keeps native threads alive; leave once output is flushed.
-    process.stdout.write('', () => process.exit(code));
-  });
+  .addOption(timeoutOption())
+  .action((path: string, options: FetchOptions) => runAndExit(() => runFetch(path, options)));
 
 program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 await program.parseAsync();

@@ -6,6 +6,7 @@ import { access, constants, mkdir } from 'node:fs/promises';
 import { loadConfig } from '../config/load.js';
 import type { EdgeConfig } from '../config/schema.js';
 import type { ConfigFlags } from '../config/sources.js';
+import { loadPairedClients } from '../pairing/paired-clients.js';
 import { peerServerTarget } from '../presence/signaling-target.js';
 import { readIdentity } from '../state/identity.js';
 import { checkWebRtc } from '../webrtc/index.js';
@@ -58,6 +59,12 @@ async function stateChecks(config: EdgeConfig): Promise<CheckResult[]> {
     await check('identity', async () => {
       const identity = await readIdentity(config.stateDir);
       return identity ? `peer id ${identity.peerId}` : 'not created yet (made on first start)';
+    }),
+    await check('paired clients', async () => {
+      const clients = await loadPairedClients({ stateDir: config.stateDir });
+      return clients.size === 0
+        ? 'none yet: the pairing window opens on start (or run `peerfetch-edge pair`)'
+        : `${clients.size} paired`;
     }),
   ];
 }

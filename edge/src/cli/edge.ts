@@ -1,18 +1,19 @@
 #!/usr/bin/env node
 /**
- * `peerfetch-edge start | status | doctor`. The process entry point: reads flags and the
+ * `peerfetch-edge start | status | doctor | pair | clients | unpair`. The process entry point: reads flags and the
  * environment, installs signal handlers, and maps failures to messages and exit codes.
  */
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadConfig, loadStateDir } from '../config/load.js';
 import type { ConfigFlags } from '../config/sources.js';
-import { callControl } from '../control/client.js';
+import { callControl, ServiceNotRunningError } from '../control/client.js';
 import { CONTROL_SOCKET_NAME } from '../control/protocol.js';
 import { createLogger } from '../logger.js';
 import { startEdge } from '../main.js';
 import { agentVersion } from '../version.js';
 import { formatTable, runDoctor } from './doctor.js';
+import { clientsCommand, pairCommand, unpairCommand } from './pairing-commands.js';
 
 /** Time allowed for a clean shutdown before exiting anyway. */
 const SHUTDOWN_DEADLINE_MS = 4000;
@@ -60,7 +61,10 @@ async function start(options: ConfigFlags) {
   });
   let edge: Awaited<ReturnType<typeof startEdge>>;
   try {
-    edge = await startEdge(config, logger, agentVersion());
+    // The QR code goes to a person's terminal only; journald gets the JSON line.
+    edge = await startEdge(config, logger, agentVersion(), {
+      terminal: process.stdout.isTTY ? process.stdout : undefined,
+    });
   } catch (error) {
     logger.fatal({ err: (error as Error).message, errName: (error as Error).name }, 'cannot start');
     fail((error as Error).message, 1);
@@ -105,6 +109,26 @@ async function status(options: ConfigFlags & { json?: boolean }) {
   }
 }
 
+/** Runs a control-socket command of the running service and prints its answer. */
+async function control(
+  options: ConfigFlags,
+  run: (
+    call: (command: string, args?: Record<string, unknown>) => Promise<unknown>,
+  ) => Promise<string>,
+) {
+  const stateDir = await loadStateDir({ flags: options, env: process.env }).catch((e: Error) =>
+    fail(e.message, 2),
+  );
+  const socket = join(stateDir, CONTROL_SOCKET_NAME);
+  let text: string;
+  try {
+    text = await run((command, args) => callControl(socket, command, args));
+  } catch (error) {
+    fail((error as Error).message, error instanceof ServiceNotRunningError ? 3 : 1);
+  }
+  process.stdout.write(`${text}\n`);
+}
+
 const program = new Command('peerfetch-edge')
   .description('PeerFetch edge agent: serves local HTTP APIs to paired phones over WebRTC.')
   .version(agentVersion())
@@ -123,6 +147,29 @@ withConfigFlags(
   process.stdout.write(`${formatTable(results)}\n`);
   process.exit(results.every((r) => r.ok) ? 0 : 1);
 });
+
+withConfigFlags(
+  program
+    .command('pair')
+    .description('open the pairing window and show its code, link and QR code'),
+)
+  .option('--json', 'print JSON')
+  .action((options: ConfigFlags & { json?: boolean }) =>
+    control(options, (call) => pairCommand(call, Boolean(options.json))),
+  );
+withConfigFlags(program.command('clients').description('list the paired clients'))
+  .option('--json', 'print JSON')
+  .action((options: ConfigFlags & { json?: boolean }) =>
+    control(options, (call) => clientsCommand(call, Boolean(options.json))),
+  );
+withConfigFlags(
+  program
+    .command('unpair')
+    .description('forget a paired client (by id or name) and close its sessions')
+    .argument('<client>', 'client id or name'),
+).action((client: string, options: ConfigFlags) =>
+  control(options, (call) => unpairCommand(call, client)),
+);
 
 program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 await program.parseAsync();

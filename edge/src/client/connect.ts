@@ -1,9 +1,13 @@
 /**
- * A Node client session to an edge: registers a throwaway peer with the signaling server,
- * opens a reliable raw DataConnection to the device and runs the PeerFetch handshake.
+ * A Node client session to an edge: registers this client's peer id with the signaling
+ * server, opens a reliable raw DataConnection to the device, runs the PeerFetch handshake
+ * and authenticates (pairs with a code, or proves a stored pairing key).
  */
-import { randomBytes } from 'node:crypto';
 import {
+  AuthenticationError,
+  type ClientCredentials,
+  channelBinding,
+  clientAuthenticator,
   createPeerFetch,
   createRoomsClient,
   openSession,
@@ -19,7 +23,17 @@ export interface ConnectOptions {
   signalingUrl: string;
   /** PeerJS key of the signaling server. Default `peerjs`. */
   key?: string;
-  deviceId: string;
+  /**
+   * The edge's peer id. When absent, the single edge in this network's room (rooms API);
+   * none or several is a {@link DeviceChoiceError}.
+   */
+  deviceId?: string;
+  /** This client's peer id and token (the edge knows a paired client by its id). */
+  client: { id: string; token: string };
+  /** How this client is listed on the edge when it pairs. */
+  clientName: string;
+  /** A pairing code (to pair now) or a stored pairing key. */
+  credentials: ClientCredentials;
   /** Time allowed for registering, connecting and the handshake, in ms. Default 20000. */
   timeoutMs?: number;
   /** Per-request timeout for `fetch`, in ms; the shared client's default when absent. */
@@ -27,9 +41,35 @@ export interface ConnectOptions {
 }
 
 export interface DeviceConnection {
+  /** The edge's peer id (the one found in the room when none was given). */
+  deviceId: string;
   session: Session;
   fetch: PeerFetch['fetch'];
   close(): void;
+}
+
+/** No device was named and the room does not hold exactly one edge; the message lists them. */
+export class DeviceChoiceError extends Error {
+  override readonly name = 'PeerFetchDeviceChoiceError';
+}
+
+/** The one edge in the caller's room. */
+async function singleEdgeInRoom(
+  rooms: ReturnType<typeof createRoomsClient>,
+  credentials: { id: string; token: string },
+  name: string,
+): Promise<string> {
+  const listing = await rooms.join({ ...credentials, role: 'app', name: name.slice(0, 64) });
+  await rooms.leave(credentials).catch(() => {});
+  const edges = listing.members.filter((m) => m.role === 'edge');
+  if (edges.length === 1) return edges[0]!.id;
+  if (edges.length === 0) {
+    throw new DeviceChoiceError('no device is online in this network; name one with --device ID');
+  }
+  const list = edges.map((e) => `  ${e.id}  ${e.name}`).join('\n');
+  throw new DeviceChoiceError(
+    `several devices are online here; choose one with --device:\n${list}`,
+  );
 }
 
 /** Could not reach the signaling server or the device; the message says which. */
@@ -70,16 +110,29 @@ function register(peer: Peer, signalingUrl: string): Promise<void> {
 function openClientSession(
   peer: Peer,
   connection: DataConnection,
-  deviceId: string,
+  options: ConnectOptions & { deviceId: string },
 ): Promise<PeerFetchSession> {
+  const { deviceId } = options;
   // PeerJS makes the caller's channel inside connect(): hold its messages from now on.
   const held = holdMessages(connection.dataChannel);
   return new Promise((resolve, reject) => {
     connection.once('open', () => {
       try {
+        const pc = connection.peerConnection;
+        const binding = channelBinding('client', {
+          localId: options.client.id,
+          remoteId: deviceId,
+          localSdp: pc.localDescription?.sdp ?? '',
+          remoteSdp: pc.remoteDescription?.sdp ?? '',
+        });
         const session = openSession(held, {
           role: 'client',
-          maxMessageSize: maxMessageSizeOf(connection.peerConnection),
+          maxMessageSize: maxMessageSizeOf(pc),
+          authenticate: clientAuthenticator({
+            binding,
+            clientName: options.clientName,
+            credentials: options.credentials,
+          }),
         });
         held.release();
         resolve(session);
@@ -100,8 +153,7 @@ function openClientSession(
 export async function connectToDevice(options: ConnectOptions): Promise<DeviceConnection> {
   const timeoutMs = options.timeoutMs ?? 20_000;
   const Peer = await loadPeer();
-  const id = `client${randomBytes(12).toString('hex')}`;
-  const token = randomBytes(24).toString('hex');
+  const { id, token } = options.client;
   const peer = new Peer(id, {
     ...peerServerTarget(options.signalingUrl),
     key: options.key ?? 'peerjs',
@@ -115,22 +167,31 @@ export async function connectToDevice(options: ConnectOptions): Promise<DeviceCo
       timeoutMs,
       'no answer from the signaling server',
     );
+    const rooms = createRoomsClient({ baseUrl: options.signalingUrl, timeoutMs });
     try {
-      const rooms = createRoomsClient({ baseUrl: options.signalingUrl, timeoutMs });
       const { iceServers } = await rooms.iceServers({ id, token });
       peer.options.config = { ...peer.options.config, iceServers };
     } catch {
       // Without /ice, host candidates still reach a device on the same network.
     }
-    const connection = peer.connect(options.deviceId, { reliable: true, serialization: 'raw' });
+    const deviceId =
+      options.deviceId ?? (await singleEdgeInRoom(rooms, { id, token }, options.clientName));
+    const connection = peer.connect(deviceId, { reliable: true, serialization: 'raw' });
     const session = await withTimeout(
-      openClientSession(peer, connection, options.deviceId),
+      openClientSession(peer, connection, { ...options, deviceId }),
       timeoutMs,
-      `could not open a connection to device ${options.deviceId}`,
+      `could not open a connection to device ${deviceId}`,
     );
-    await withTimeout(session.ready, timeoutMs, 'the device did not complete the handshake');
+    await withTimeout(session.ready, timeoutMs, 'the device did not complete the handshake').catch(
+      (error: Error) => {
+        session.close();
+        // The authenticator's own error says why (wrong code, not paired, not verified…).
+        throw error.cause instanceof AuthenticationError ? error.cause : error;
+      },
+    );
     const client = createPeerFetch(session, { timeoutMs: options.requestTimeoutMs });
     return {
+      deviceId,
       session,
       fetch: (input, init) => client.fetch(input, init),
       close() {

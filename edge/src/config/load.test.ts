@@ -27,7 +27,21 @@ describe('loadConfig', () => {
     expect(config.stateDir).toBe('/var/lib/peerfetch-edge');
     expect(config.deviceApi.enabled).toBe(true);
     expect(config.limits.sessions).toBe(16);
+    expect(config.pairing.windowMinutes).toBe(5);
     expect(config.iceServers).toBeUndefined();
+  });
+
+  it('reads the pairing window length from the file or the environment, within bounds', async () => {
+    const path = await file('signaling: { url: http://s.test }\npairing: { windowMinutes: 2 }\n');
+    expect((await loadConfig({ flags: { config: path } })).pairing.windowMinutes).toBe(2);
+    const env = { PEERFETCH_PAIRING_WINDOW_MINUTES: '0.5' };
+    expect((await loadConfig({ flags: { config: path }, env })).pairing.windowMinutes).toBe(0.5);
+    await expect(
+      loadConfig({ flags: { config: path }, env: { PEERFETCH_PAIRING_WINDOW_MINUTES: 'soon' } }),
+    ).rejects.toThrow(/PEERFETCH_PAIRING_WINDOW_MINUTES: "soon" is not a number/);
+    await expect(
+      loadConfig({ flags: { config: path }, env: { PEERFETCH_PAIRING_WINDOW_MINUTES: '600' } }),
+    ).rejects.toThrow(/pairing\.windowMinutes/);
   });
 
   it('lets flags beat the environment and the environment beat the file', async () => {

@@ -63,6 +63,12 @@ export const configSchema = z.strictObject({
       upstreamTimeoutMs: 30_000,
       requestBodyBytes: 100 * 1024 * 1024,
     }),
+  pairing: z
+    .strictObject({
+      /** How long a pairing window stays open, in minutes. Default 5. */
+      windowMinutes: z.number().min(0.1).max(60).default(5),
+    })
+    .default({ windowMinutes: 5 }),
   /** ICE servers; by default taken from the signaling server's `/ice`. */
   iceServers: z.array(iceServer).optional(),
   /** pino log level. Default `info`. */

@@ -22,7 +22,9 @@ export interface ConfigFlags {
   logLevel?: string;
 }
 
-const ENV_FIELDS: ReadonlyArray<[string, string, 'string' | 'int' | 'bool' | 'json' | 'routes']> = [
+const ENV_FIELDS: ReadonlyArray<
+  [string, string, 'string' | 'int' | 'number' | 'bool' | 'json' | 'routes']
+> = [
   ['PEERFETCH_SIGNALING_URL', 'signaling.url', 'string'],
   ['PEERFETCH_SIGNALING_KEY', 'signaling.key', 'string'],
   ['PEERFETCH_NAME', 'name', 'string'],
@@ -34,6 +36,7 @@ const ENV_FIELDS: ReadonlyArray<[string, string, 'string' | 'int' | 'bool' | 'js
   ['PEERFETCH_MAX_REQUESTS_PER_SESSION', 'limits.requestsPerSession', 'int'],
   ['PEERFETCH_UPSTREAM_TIMEOUT_MS', 'limits.upstreamTimeoutMs', 'int'],
   ['PEERFETCH_MAX_REQUEST_BODY_BYTES', 'limits.requestBodyBytes', 'int'],
+  ['PEERFETCH_PAIRING_WINDOW_MINUTES', 'pairing.windowMinutes', 'number'],
   ['PEERFETCH_ICE_SERVERS', 'iceServers', 'json'],
   ['PEERFETCH_LOG_LEVEL', 'logLevel', 'string'],
 ];
@@ -74,6 +77,10 @@ function parseEnvValue(name: string, raw: string, kind: string): unknown {
     case 'int':
       if (!/^\d+$/.test(raw.trim()))
         throw new ConfigError(`${name}: "${raw}" is not a whole number`);
+      return Number(raw.trim());
+    case 'number':
+      if (!/^\d+(\.\d+)?$/.test(raw.trim()))
+        throw new ConfigError(`${name}: "${raw}" is not a number`);
       return Number(raw.trim());
     case 'bool': {
       const v = raw.trim().toLowerCase();

@@ -1,6 +1,6 @@
 /**
  * The local control socket's protocol: one JSON request line, one JSON response line.
- * `peerfetch-edge status` uses it now; `pair` (the pairing issue) will add a command.
+ * Commands: `status`, `pair`, `clients`, `unpair` (see main.ts).
  */
 export const CONTROL_SOCKET_NAME = 'control.sock';
 

@@ -1,7 +1,11 @@
 import { EventEmitter } from 'node:events';
 import {
+  type ChannelBinding,
+  clientAuthenticator,
   createMemoryChannelPair,
   createPeerFetch,
+  edgeAuthenticator,
+  importPairingKey,
   type MemoryChannel,
   openSession,
   type PeerFetchSession,
@@ -43,9 +47,38 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
+/** The in-memory channel has no SDP: a fixed binding stands in for the DTLS fingerprints. */
+const binding = (clientId: string): ChannelBinding => ({
+  clientId,
+  edgeId: 'edge-1',
+  clientFingerprint: 'sha-256 AA',
+  edgeFingerprint: 'sha-256 BB',
+});
+const pairingKey = new Uint8Array(32).fill(7);
+const key = await importPairingKey(pairingKey);
+let handled = 0;
+let forgotten: string[] = [];
+afterEach(() => {
+  handled = 0;
+  forgotten = [];
+});
+
 function manager(maxSessions = 4): SessionManager {
   return createSessionManager({
-    handler: async (request) => new Response(`hello ${new URL(request.url).pathname}`),
+    handler: async (request) => {
+      handled++;
+      return new Response(`hello ${new URL(request.url).pathname}`);
+    },
+    authenticatorFor: (connection) =>
+      edgeAuthenticator({
+        binding: binding(connection.peer),
+        edgeName: 'Test Edge',
+        findClientKey: async (id) => (id === 'client-1' ? key : undefined),
+        pairing: { beginAttempt: () => undefined, complete: async () => {} },
+      }),
+    forgetClient: async (id) => {
+      forgotten.push(id);
+    },
     logger,
     maxSessions,
     maxConcurrentRequests: 8,
@@ -56,14 +89,25 @@ function manager(maxSessions = 4): SessionManager {
 
 function connect(
   sessions: SessionManager,
-  options: { reliable?: boolean; serialization?: string } = {},
+  options: { reliable?: boolean; serialization?: string; peer?: string } = {},
 ) {
   const [clientChannel, serverChannel] = createMemoryChannelPair();
-  const connection = new FakeConnection(serverChannel, options.reliable, options.serialization);
+  const peer = options.peer ?? 'client-1';
+  const connection = new FakeConnection(
+    serverChannel,
+    options.reliable,
+    options.serialization,
+    peer,
+  );
   sessions.accept(connection);
   const client: PeerFetchSession = openSession(clientChannel, {
     role: 'client',
     maxMessageSize: 262144,
+    authenticate: clientAuthenticator({
+      binding: binding(peer),
+      clientName: 'test',
+      credentials: { key },
+    }),
   });
   cleanups.push(() => client.close());
   return { connection, client, clientChannel, fetch: createPeerFetch(client).fetch };
@@ -124,15 +168,48 @@ describe('session manager', () => {
     await expect.poll(() => a.client.isClosed && b.client.isClosed).toBe(true);
   });
 
-  it('a request sent right after the handshake frame is served', async () => {
+  it('never serves a request sent before authentication, and closes that session', async () => {
     const sessions = manager();
     const [clientChannel, serverChannel] = createMemoryChannelPair();
-    sessions.accept(new FakeConnection(serverChannel));
-    const received: ArrayBuffer[] = [];
-    clientChannel.binaryType = 'arraybuffer';
-    clientChannel.addEventListener('message', (e) => received.push((e as MessageEvent).data));
+    const connection = new FakeConnection(serverChannel);
+    sessions.accept(connection);
     clientChannel.send(rawFrames.hello());
     clientChannel.send(rawFrames.request(1, { method: 'GET', path: '/early', headers: [] }));
-    await expect.poll(() => received.length).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => connection.closed).toBe(true);
+    expect(handled).toBe(0);
+    expect(sessions.size).toBe(0);
+  });
+
+  it('refuses a client the edge does not know, before any request', async () => {
+    const sessions = manager();
+    const stranger = connect(sessions, { peer: 'client-2' });
+    await expect(stranger.client.ready).rejects.toMatchObject({
+      code: 'handshake-failed',
+      cause: { reason: 'not-paired' },
+    });
+    await expect.poll(() => stranger.connection.closed).toBe(true);
+    expect(handled).toBe(0);
+  });
+
+  it('forgets a client on DELETE /.well-known/peerfetch/pairing, then ends its session', async () => {
+    const sessions = manager();
+    const { client, fetch } = connect(sessions);
+    await client.ready;
+    expect((await fetch('/.well-known/peerfetch/pairing')).status).toBe(405);
+    const response = await fetch('/.well-known/peerfetch/pairing', { method: 'DELETE' });
+    expect(response.status).toBe(204);
+    expect(forgotten).toEqual(['client-1']);
+    expect(handled).toBe(0); // answered before routing
+    await expect.poll(() => client.isClosed, { timeout: 3000 }).toBe(true);
+  });
+
+  it('closeClient ends every session of that client', async () => {
+    const sessions = manager();
+    const a = connect(sessions);
+    const b = connect(sessions);
+    await Promise.all([a.client.ready, b.client.ready]);
+    expect(sessions.closeClient('client-1')).toBe(2);
+    expect(sessions.closeClient('nobody')).toBe(0);
+    await expect.poll(() => a.client.isClosed && b.client.isClosed).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * Turns incoming DataConnections into PeerFetch server sessions and keeps count of them.
- * Session setup lives in one place (`accept`) so the pairing issue's authentication step
- * slots in between the handshake and `serveRequests`.
+ * Turns incoming DataConnections into authenticated PeerFetch server sessions and keeps
+ * track of them by client. Every session runs the edge's authenticator after the version
+ * handshake; until it succeeds the shared session refuses requests, so nothing is served.
  */
 import {
   type Authenticator,
@@ -13,6 +13,7 @@ import {
   serveRequests,
 } from '@peerfetch/shared';
 import type { Logger } from '../logger.js';
+import { withForgetEndpoint } from './forget-endpoint.js';
 import { type HeldChannel, holdMessages, onRemoteDataChannel } from './held-channel.js';
 
 /** The part of a PeerJS DataConnection the manager uses. */
@@ -39,11 +40,13 @@ export interface SessionManagerOptions {
   /** Name and version announced in the handshake, for the client's logs. */
   agent?: string;
   /**
-   * Proves the client before anything is served (the pairing issue supplies it; the shared
-   * session runs it after the version handshake, so `serveRequests` never sees an
-   * unauthenticated request).
+   * Proves the client of one connection before anything is served (required: there is no
+   * unauthenticated session). The shared session runs it after the version handshake, so
+   * `serveRequests` never sees a request from an unproven peer.
    */
-  authenticate?: Authenticator;
+  authenticatorFor(connection: IncomingConnection, log: Logger): Authenticator;
+  /** Removes a client's pairing (`DELETE /.well-known/peerfetch/pairing`). */
+  forgetClient(clientId: string): Promise<void>;
   /** A connection that is not open after this many ms is dropped. Default 20000. */
   openTimeoutMs?: number;
   /** How long a refused session stays up so its 503 can be read. Default 5000. */
@@ -54,13 +57,30 @@ export interface SessionManager {
   accept(connection: IncomingConnection): void;
   /** Sessions being served right now. */
   readonly size: number;
+  /** Closes every session of one client; returns how many there were. */
+  closeClient(clientId: string): number;
   /** Closes every session and waits (bounded) until they have closed. */
   closeAll(timeoutMs?: number): Promise<void>;
 }
 
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
   const sessions = new Set<PeerFetchSession>();
+  const byClient = new Map<string, Set<PeerFetchSession>>();
   const { logger } = options;
+
+  function track(clientId: string, session: PeerFetchSession) {
+    sessions.add(session);
+    const own = byClient.get(clientId) ?? new Set();
+    own.add(session);
+    byClient.set(clientId, own);
+  }
+
+  function untrack(clientId: string, session: PeerFetchSession) {
+    sessions.delete(session);
+    const own = byClient.get(clientId);
+    own?.delete(session);
+    if (own?.size === 0) byClient.delete(clientId);
+  }
 
   /**
    * Calls `setup` inside the connection's 'open' event itself. Waiting on a promise instead
@@ -135,7 +155,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       maxMessageSize: options.maxMessageSizeOf(connection.peerConnection),
       logger: log,
       agent: options.agent,
-      authenticate: options.authenticate,
+      authenticate: options.authenticatorFor(connection, log),
     });
     connection.on('close', () => session.close());
     if (sessions.size >= options.maxSessions) {
@@ -144,17 +164,22 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       held?.release();
       return;
     }
-    sessions.add(session);
+    track(connection.peer, session);
     log.info({ sessions: sessions.size }, 'session opened');
     void session.closed.then((reason) => {
-      sessions.delete(session);
+      untrack(connection.peer, session);
       connection.close();
       if (reason)
         log.warn({ err: reason.message, errName: reason.name }, 'session ended with an error');
       else log.info({ sessions: sessions.size }, 'session closed');
     });
     // The session itself holds requests back until the handshake (and authentication) succeed.
-    serveRequests(session, options.handler, {
+    const handler = withForgetEndpoint(options.handler, {
+      clientId: connection.peer,
+      forget: options.forgetClient,
+      endSession: () => session.close(),
+    });
+    serveRequests(session, handler, {
       maxConcurrentRequests: options.maxConcurrentRequests,
       logger: log,
     });
@@ -175,6 +200,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     },
     get size() {
       return sessions.size;
+    },
+    closeClient(clientId) {
+      const own = [...(byClient.get(clientId) ?? [])];
+      for (const session of own) session.close();
+      return own.length;
     },
     async closeAll(timeoutMs = 3000) {
       const closing = [...sessions].map((s) => {

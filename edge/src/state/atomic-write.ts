@@ -3,7 +3,7 @@
  * torn mix, even after power loss.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Writes `data` to `path` atomically (temp file, fsync, rename, fsync dir), with `mode`. */
@@ -34,4 +34,14 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   } finally {
     await dirHandle.close();
   }
+}
+
+/**
+ * Deletes temp files that a process killed mid-write left behind in `dir`. Call it only
+ * while holding the directory (after the control socket is ours), so no writer is active.
+ */
+export async function removeStaleTempFiles(dir: string): Promise<string[]> {
+  const stale = (await readdir(dir)).filter((name) => /^\..+\.[0-9a-f]{12}\.tmp$/.test(name));
+  await Promise.all(stale.map((name) => unlink(join(dir, name)).catch(() => {})));
+  return stale;
 }

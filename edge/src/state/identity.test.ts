@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from './atomic-write.js';
+import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
 import { IDENTITY_FILE, IdentityError, loadOrCreateIdentity, readIdentity } from './identity.js';
 
 let dir: string;
@@ -67,6 +67,14 @@ describe('writeFileAtomic', () => {
     expect(await readFile(path, 'utf8')).toBe('new content');
     expect((await stat(path)).mode & 0o777).toBe(0o640);
     expect(await readdir(dir)).toEqual(['x.json']);
+  });
+
+  it('removeStaleTempFiles deletes only the temp files of interrupted saves', async () => {
+    await writeFileAtomic(join(dir, 'x.json'), 'kept');
+    await writeFile(join(dir, '.x.json.0123456789ab.tmp'), 'half');
+    await writeFile(join(dir, '.hidden'), 'mine');
+    expect(await removeStaleTempFiles(dir)).toEqual(['.x.json.0123456789ab.tmp']);
+    expect((await readdir(dir)).sort()).toEqual(['.hidden', 'x.json']);
   });
 
   it('leaves the old file when the directory is gone', async () => {

@@ -11,6 +11,8 @@ export function useDevice() {
   const id = computed(() => String(route.params.id ?? ''));
   const device = computed(() => devices.byId.get(id.value));
   const state = computed(() => devices.stateOf(id.value));
+  /** Pairing or the device's proof failed: the header says why; screens show no fetch errors. */
+  const authBlocked = computed(() => state.value.kind === 'failed' && !!state.value.auth);
 
   // Media and Console tabs follow the device the user looked at last.
   watch(
@@ -26,6 +28,7 @@ export function useDevice() {
     id,
     device,
     state,
+    authBlocked,
     fetch: (path: string, init?: RequestInit) => devices.deviceFetch(id.value, path, init),
   };
 }

@@ -53,6 +53,8 @@ describe('connection manager', () => {
       signalingUrl: new URL('http://127.0.0.1:9/'),
       peerKey: 'peerjs',
       clientName: 'test',
+      identity: { id: 'app-test', token: 'token' },
+      keyOf: () => undefined,
       rooms: {} as RoomsClient,
       createPeer: unreachablePeer,
       onSignalingState: () => undefined,

@@ -1,8 +1,10 @@
-import type { RoomMember, RoomsClient } from '@peerfetch/shared';
+import { AuthenticationError, type RoomMember, type RoomsClient } from '@peerfetch/shared';
+import { authenticatorFor } from './authenticate';
 import type { BackoffOptions } from './backoff';
 import type { ConnectionState } from './connection-state';
 import { createDeviceConnection, type DeviceConnection } from './device-connection';
 import { SignalingUnavailableError } from './errors';
+import { type PairedDevice, pairWithDevice } from './pairing';
 import { createPeerLink } from './peer-link';
 import {
   createSignalingClient,
@@ -20,8 +22,12 @@ export interface PageEvents {
 export interface ConnectionManagerOptions {
   signalingUrl: URL;
   peerKey: string;
-  /** Our name in the local room. */
+  /** Our name in the local room, and on the devices we pair with. */
   clientName: string;
+  /** Our peer id and its token: stable, because paired devices know this phone by its id. */
+  identity: { id: string; token: string };
+  /** The pairing key of a saved device (undefined: not paired, so never dialled). */
+  keyOf: (deviceId: string) => CryptoKey | undefined;
   rooms: RoomsClient;
   createPeer: PeerFactory;
   onSignalingState: (state: SignalingState) => void;
@@ -33,8 +39,12 @@ export interface ConnectionManagerOptions {
 }
 
 export interface ConnectionManager {
-  /** The connection to a device, created (and started) on first use. */
+  /** The connection to a paired device, created (and started) on first use. */
   device(deviceId: string): DeviceConnection;
+  /** The connection to a device, if one exists (no dialling). */
+  existing(deviceId: string): DeviceConnection | undefined;
+  /** Pairs with a device using the code it shows (a connection of its own). */
+  pair(deviceId: string, code: string, signal?: AbortSignal): Promise<PairedDevice>;
   /** Stops and forgets a device's connection. */
   forget(deviceId: string): void;
   /** Edges in our local room. */
@@ -54,6 +64,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     url: options.signalingUrl,
     key: options.peerKey,
     name: options.clientName,
+    identity: options.identity,
     rooms: options.rooms,
     createPeer: options.createPeer,
     backoff: options.backoff,
@@ -96,6 +107,12 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
         connection = createDeviceConnection({
           deviceId,
           link,
+          authenticate: (dialed) => {
+            const key = options.keyOf(deviceId);
+            // The store never creates a connection for an unpaired device; this keeps it so.
+            if (!key) return () => Promise.reject(notPaired());
+            return authenticatorFor(dialed, deviceId, options.clientName, { key });
+          },
           backoff: options.backoff,
           isVisible,
           onState: (state) => options.onDeviceState(deviceId, state),
@@ -105,6 +122,9 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
       }
       return connection;
     },
+    existing: (deviceId) => devices.get(deviceId),
+    pair: (deviceId, code, signal) =>
+      pairWithDevice({ link, deviceId, code, clientName: options.clientName, signal }),
     forget(deviceId) {
       devices.get(deviceId)?.close();
       devices.delete(deviceId);
@@ -120,4 +140,8 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
       signaling.stop();
     },
   };
+}
+
+function notPaired(): AuthenticationError {
+  return new AuthenticationError('not-paired', 'this phone is not paired with the device');
 }

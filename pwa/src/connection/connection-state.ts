@@ -1,3 +1,4 @@
+import type { AuthFailureReason } from '@peerfetch/shared';
 import type { PathKind } from './path-kind';
 
 /** A device connection's state: every one is shown to the user. */
@@ -12,8 +13,11 @@ export type ConnectionState =
   | { kind: 'retrying'; attempt: number; retryAt: number; reason: string }
   /** The browser reported it went offline; retried when it is back (and by a fallback timer). */
   | { kind: 'offline'; reason: string }
-  /** Retrying cannot help; the user must act (the reason says how). */
-  | { kind: 'failed'; reason: string };
+  /**
+   * Retrying cannot help; the user must act (the reason says how). `auth` is set when the
+   * pairing or the device's proof failed (for example `device-not-verified`).
+   */
+  | { kind: 'failed'; reason: string; auth?: AuthFailureReason };
 
 /** A short label and a tone for a state, at time `now` (for "retrying in N s"). */
 export function describeState(
@@ -42,10 +46,16 @@ export function describeState(
     case 'offline':
       return { label: 'Offline', detail: state.reason, tone: 'bad' };
     case 'failed':
-      return { label: 'Failed', detail: state.reason, tone: 'bad' };
+      return { label: failedLabel(state.auth), detail: state.reason, tone: 'bad' };
   }
 }
 
 export function formatRtt(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
+function failedLabel(auth: AuthFailureReason | undefined): string {
+  if (auth === 'device-not-verified') return 'Not verified';
+  if (auth === 'not-paired') return 'Not paired';
+  return 'Failed';
 }

@@ -1,74 +1,20 @@
-import {
-  createMemoryChannelPair,
-  type MemoryChannel,
-  openSession,
-  serveRequests,
-} from '@peerfetch/shared';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createFakeEdge, type FakeEdge, PHONE_ID, randomPairing } from '../testing/fake-edge';
+import { authenticatorFor } from './authenticate';
 import type { ConnectionState } from './connection-state';
 import { createDeviceConnection, type DeviceConnection } from './device-connection';
-import { DeviceUnreachableError } from './errors';
-import type { PeerLink } from './peer-link';
 
-/** Stats a browser reports for a direct LAN path (host candidates on both ends). */
-function hostStats(): Map<string, Record<string, unknown>> {
-  return new Map<string, Record<string, unknown>>([
-    ['T', { id: 'T', type: 'transport', selectedCandidatePairId: 'P' }],
-    ['P', { id: 'P', type: 'candidate-pair', localCandidateId: 'L', remoteCandidateId: 'R' }],
-    ['L', { id: 'L', type: 'local-candidate', candidateType: 'host' }],
-    ['R', { id: 'R', type: 'remote-candidate', candidateType: 'host' }],
-  ]);
-}
+/** This phone's pairing with the fake edge (both sides hold the same key). */
+let pairing: Awaited<ReturnType<typeof randomPairing>>;
+beforeEach(async () => {
+  pairing = await randomPairing();
+});
 
-/** A pretend edge reachable through a pretend PeerJS: it can be stopped and started again. */
-function createFakeEdge() {
-  let up = true;
-  let served = 0;
-  const serverEnds: MemoryChannel[] = [];
-  const link: PeerLink = {
-    async dial() {
-      if (!up) throw new DeviceUnreachableError('The device is not connected.');
-      const [client, server] = createMemoryChannelPair({ latencyMs: 1 });
-      serverEnds.push(server);
-      const session = openSession(server, {
-        role: 'server',
-        maxMessageSize: 262144,
-        pingIntervalMs: 50,
-        deadAfterMs: 400,
-      });
-      serveRequests(session, async (request) => {
-        served += 1;
-        return new Response(`hello ${new URL(request.url).pathname}`, {
-          headers: { 'content-type': 'text/plain' },
-        });
-      });
-      const peerConnection = {
-        sctp: { maxMessageSize: 262144 },
-        getStats: async () => hostStats(),
-      } as unknown as RTCPeerConnection;
-      return {
-        channel: client as unknown as RTCDataChannel,
-        peerConnection,
-        close: () => client.close(),
-      };
-    },
-  };
-  return {
-    link,
-    get served() {
-      return served;
-    },
-    stop() {
-      up = false;
-      for (const end of serverEnds.splice(0)) end.close();
-    },
-    freeze() {
-      for (const end of serverEnds) end.blackhole = true;
-    },
-    start() {
-      up = true;
-    },
-  };
+/** A fake edge that already knows this phone. */
+function pairedEdge(): FakeEdge {
+  const edge = createFakeEdge();
+  edge.clients.set(PHONE_ID, { name: 'My phone', key: pairing.raw });
+  return edge;
 }
 
 function until(
@@ -93,10 +39,11 @@ afterEach(() => {
   for (const c of open.splice(0)) c.close();
 });
 
-function connect(edge: ReturnType<typeof createFakeEdge>, seen: ConnectionState[] = []) {
+function connect(edge: FakeEdge, seen: ConnectionState[] = []) {
   const connection = createDeviceConnection({
     deviceId: 'edge-1',
     link: edge.link,
+    authenticate: (dialed) => authenticatorFor(dialed, 'edge-1', 'My phone', { key: pairing.key }),
     onState: (s) => seen.push(s),
     backoff: { initialMs: 40, maxMs: 120, jitter: 0 },
     statsIntervalMs: 30,
@@ -110,7 +57,7 @@ function connect(edge: ReturnType<typeof createFakeEdge>, seen: ConnectionState[
 
 describe('device connection', () => {
   it('goes online, answers requests, and reports RTT and a direct path', async () => {
-    const edge = createFakeEdge();
+    const edge = pairedEdge();
     const seen: ConnectionState[] = [];
     const connection = connect(edge, seen);
     await until(connection, 'online');
@@ -127,7 +74,7 @@ describe('device connection', () => {
   });
 
   it('shows the device offline when it goes away and reconnects by itself when it returns', async () => {
-    const edge = createFakeEdge();
+    const edge = pairedEdge();
     const connection = connect(edge);
     await until(connection, 'online');
     edge.stop();
@@ -140,7 +87,7 @@ describe('device connection', () => {
   });
 
   it('detects a silent dead session and redials', async () => {
-    const edge = createFakeEdge();
+    const edge = pairedEdge();
     const connection = connect(edge);
     await until(connection, 'online');
     const before = edge.served;
@@ -152,7 +99,7 @@ describe('device connection', () => {
   });
 
   it('holds a request while the device is away and sends it once it is back', async () => {
-    const edge = createFakeEdge();
+    const edge = pairedEdge();
     const connection = connect(edge);
     await until(connection, 'online');
     edge.stop();
@@ -163,7 +110,7 @@ describe('device connection', () => {
   });
 
   it('fails a request with a plain reason when the device stays away', async () => {
-    const edge = createFakeEdge();
+    const edge = pairedEdge();
     edge.stop();
     const connection = connect(edge);
     await until(connection, 'retrying');
@@ -177,6 +124,7 @@ describe('device connection', () => {
     let dials = 0;
     const connection = createDeviceConnection({
       deviceId: 'edge-1',
+      authenticate: () => async () => undefined,
       link: {
         async dial() {
           dials += 1;
@@ -194,5 +142,60 @@ describe('device connection', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(dials).toBe(1);
     expect(connection.state.kind === 'failed' && connection.state.reason).toMatch(/Update/);
+  });
+});
+
+describe('device connection authentication', () => {
+  it('authenticates every session with the stored key before any request', async () => {
+    const edge = pairedEdge();
+    const connection = connect(edge);
+    await until(connection, 'online');
+    expect(await (await connection.fetch('/api/device')).text()).toBe('hello /api/device');
+    expect(edge.requests).toEqual([{ method: 'GET', path: '/api/device' }]);
+  });
+
+  it('shows "not verified" and sends nothing when the device cannot prove the key', async () => {
+    // An impostor under the edge's id: it knows the phone's id, but not the pairing key.
+    const impostor = createFakeEdge();
+    impostor.clients.set(PHONE_ID, { name: 'My phone', key: (await randomPairing()).raw });
+    const connection = connect(impostor);
+    await until(connection, 'failed');
+    expect(connection.state).toMatchObject({
+      kind: 'failed',
+      auth: 'device-not-verified',
+      reason: expect.stringMatching(/could not be verified.*Nothing was sent/),
+    });
+    // A request (the dashboard's refresh, say) is refused here, not sent and not redialled.
+    await expect(connection.fetch('/api/device')).rejects.toMatchObject({
+      name: 'DeviceFailedError',
+    });
+    connection.retryNow(); // what coming back online or to the front does
+    await new Promise((r) => setTimeout(r, 200));
+    expect(impostor.dials).toBe(1);
+    expect(impostor.requests).toEqual([]);
+    expect(connection.state.kind).toBe('failed');
+  });
+
+  it('tries again only when the user asks, after a failed verification', async () => {
+    const edge = createFakeEdge();
+    edge.clients.set(PHONE_ID, {
+      name: 'My phone',
+      key: crypto.getRandomValues(new Uint8Array(32)),
+    });
+    const connection = connect(edge);
+    await until(connection, 'failed');
+    // The real edge is back under its id: the user retries and it proves itself.
+    edge.clients.set(PHONE_ID, { name: 'My phone', key: pairing.raw });
+    connection.reconnect();
+    await until(connection, 'online');
+    expect(edge.dials).toBe(2);
+  });
+
+  it('says "not paired" when the device no longer knows this phone', async () => {
+    const edge = createFakeEdge();
+    const connection = connect(edge);
+    await until(connection, 'failed');
+    expect(connection.state).toMatchObject({ auth: 'not-paired', reason: /pair again/i });
+    expect(edge.requests).toEqual([]);
   });
 });

@@ -1,19 +1,31 @@
 import {
+  type Authenticator,
   createPeerFetch,
   openSession,
   type PeerFetch,
   type Session,
   type SessionOptions,
 } from '@peerfetch/shared';
+import { authFailureOf } from './auth-failure';
 import { type BackoffOptions, backoffDelayMs } from './backoff';
 import type { ConnectionState } from './connection-state';
-import { DeviceOfflineError, describeConnectionError, isPermanentFailure } from './errors';
+import {
+  DeviceFailedError,
+  DeviceOfflineError,
+  describeConnectionError,
+  isPermanentFailure,
+} from './errors';
 import { readPathStats } from './path-kind';
 import type { Dialed, PeerLink } from './peer-link';
 
 export interface DeviceConnectionOptions {
   deviceId: string;
   link: PeerLink;
+  /**
+   * The authenticator for each new connection (PROTOCOL.md §5): it proves the pairing and
+   * checks the device's proof before any request is sent. Mandatory.
+   */
+  authenticate: (dialed: Dialed) => Authenticator;
   onState: (state: ConnectionState) => void;
   backoff?: BackoffOptions;
   /** How often to refresh the RTT and the path kind while online, ms. Default 2000. */
@@ -35,8 +47,10 @@ export interface DeviceConnection {
   fetch(input: string, init?: RequestInit): Promise<Response>;
   /** The live RTCPeerConnection, when online (for diagnostics). */
   readonly peerConnection: RTCPeerConnection | undefined;
-  /** Connect now: skips a pending backoff (network back, app in front, user asked). */
+  /** Connect now: skips a pending backoff (network back, app in front). Not after a failure. */
   retryNow(): void;
+  /** The user asked to try again: connects now, also after a failure. */
+  reconnect(): void;
   /** The browser lost its network: stop dialing until `retryNow`. */
   markNetworkLost(): void;
   /** Closes the connection for good. */
@@ -86,6 +100,7 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
         ...options.sessionOptions,
         role: 'client',
         maxMessageSize,
+        authenticate: options.authenticate(dialed),
       });
       await session.ready;
       if (closed) {
@@ -118,7 +133,9 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
   function onFailure(error: Error) {
     const reason = describeConnectionError(error);
     if (isPermanentFailure(error)) {
-      setState({ kind: 'failed', reason });
+      // Never redialled by itself: a device that failed to prove the key gets nothing more.
+      const auth = authFailureOf(error);
+      setState(auth ? { kind: 'failed', reason, auth } : { kind: 'failed', reason });
       return;
     }
     // Retry whatever navigator.onLine says: it can be false where the device is still
@@ -170,6 +187,9 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
   }
 
   async function fetchOnce(input: string, init?: RequestInit): Promise<Response> {
+    // After a failure only the user may try again (reconnect): no request reaches a device
+    // that could not be verified.
+    if (!current && state.kind === 'failed') throw new DeviceFailedError(state.reason);
     if (!current) {
       if (state.kind !== 'connecting') void connect();
       await waitOnline(options.requestWaitMs ?? 10_000);
@@ -201,6 +221,11 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       }
     },
     retryNow() {
+      if (closed || current || state.kind === 'connecting' || state.kind === 'failed') return;
+      attempt = 0;
+      void connect();
+    },
+    reconnect() {
       if (closed || current || state.kind === 'connecting') return;
       attempt = 0;
       void connect();

@@ -1,3 +1,5 @@
+import { authFailureOf, describeAuthFailure } from './auth-failure';
+
 /**
  * Connection errors with messages written for people: what happened and what to do next.
  * Callers branch on `name`.
@@ -23,15 +25,32 @@ export class DeviceOfflineError extends Error {
   override readonly name = 'DeviceOfflineError';
 }
 
+/** A request to a device whose connection failed in a way only the user can fix. */
+export class DeviceFailedError extends Error {
+  override readonly name = 'DeviceFailedError';
+}
+
 /** Errors after which retrying by itself cannot help (the user or an update must act). */
 const PERMANENT = new Set(['PeerFetchUnsupportedVersionError', 'PeerFetchProtocolError']);
 
+/**
+ * Whether retrying by itself cannot help. A failed authentication is permanent (retrying a
+ * device that cannot prove the key would only hammer it), except a broken exchange (`failed`);
+ * a handshake that merely timed out is retried.
+ */
 export function isPermanentFailure(error: Error): boolean {
-  return PERMANENT.has(error.name);
+  if (!PERMANENT.has(error.name)) return false;
+  if ((error as { code?: string }).code !== 'handshake-failed') return true;
+  const reason = authFailureOf(error);
+  return reason !== undefined && reason !== 'failed';
 }
 
 /** One plain sentence for any connection error. */
 export function describeConnectionError(error: Error): string {
+  const auth = authFailureOf(error);
+  if (auth) return describeAuthFailure(auth).detail;
+  if ((error as { code?: string }).code === 'handshake-failed')
+    return 'The device did not finish the secure handshake in time.';
   switch (error.name) {
     case 'PeerFetchUnsupportedVersionError':
       return 'This device runs a PeerFetch version this app does not speak. Update the app or the device agent.';

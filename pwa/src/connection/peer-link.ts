@@ -3,6 +3,8 @@ import { DeviceUnreachableError, DialTimeoutError, SignalingUnavailableError } f
 
 /** An open raw channel to a device and the peer connection that carries it. */
 export interface Dialed {
+  /** Our own peer id on the signaling server (the client id in pairing and authentication). */
+  localId: string;
   channel: RTCDataChannel;
   peerConnection: RTCPeerConnection;
   /** Closes the channel and the peer connection. */
@@ -78,6 +80,7 @@ export function createPeerLink(
         conn.on('open', () => {
           cleanup();
           resolve({
+            localId: peer.id,
             channel: conn.dataChannel,
             peerConnection: conn.peerConnection,
             close: () => conn.close(),

@@ -1,7 +1,7 @@
 import type { RoomsClient } from '@peerfetch/shared';
 import type { Peer, PeerOptions } from 'peerjs';
 import { describe, expect, it, vi } from 'vitest';
-import { createSignalingClient, type SignalingState } from './signaling-client';
+import { createSignalingClient, newIdentity, type SignalingState } from './signaling-client';
 
 /** Just enough of a PeerJS Peer: events, options, destroy, disconnect, reconnect. */
 class FakePeer {
@@ -39,6 +39,8 @@ function peerError(type: string) {
   return Object.assign(new Error(type), { type });
 }
 
+const identity = newIdentity();
+
 function setup(rooms: Partial<RoomsClient> = {}) {
   const peers: FakePeer[] = [];
   const states: SignalingState[] = [];
@@ -46,6 +48,7 @@ function setup(rooms: Partial<RoomsClient> = {}) {
     url: new URL('https://signal.example.org/'),
     key: 'k1',
     name: 'My phone',
+    identity,
     rooms: {
       iceServers: vi.fn(async () => ({ iceServers: [{ urls: 'stun:stun.example.org:3478' }] })),
       join: vi.fn(),
@@ -70,7 +73,8 @@ describe('signaling client', () => {
   it('registers with explicit server options and a token, then uses the ICE servers from /ice', async () => {
     const { client, peers } = setup();
     const peer = peers[0]!;
-    expect(peer.id).toMatch(/^app-[0-9a-f-]{36}$/);
+    expect(peer.id).toBe(identity.id);
+    expect(identity.id).toMatch(/^app-[0-9a-f-]{36}$/);
     expect(peer.options).toMatchObject({
       host: 'signal.example.org',
       port: 443,
@@ -78,7 +82,8 @@ describe('signaling client', () => {
       secure: true,
       key: 'k1',
     });
-    expect(peer.options.token).toMatch(/^[0-9a-f]{48}$/);
+    expect(peer.options.token).toBe(identity.token);
+    expect(identity.token).toMatch(/^[0-9a-f]{48}$/);
     expect(peer.options.config).toEqual({ iceServers: [] });
     peer.emit('open', peer.id);
     expect(await client.waitForPeer()).toBe(peer);
@@ -106,6 +111,20 @@ describe('signaling client', () => {
     await tick(30);
     expect(peers[1]!.reconnects).toBe(1);
     expect(peers).toHaveLength(2);
+    client.stop();
+  });
+
+  it('keeps its id when the id is taken (paired devices know it), retrying with a reason', async () => {
+    const { client, peers, states } = setup();
+    peers[0]!.emit('error', peerError('unavailable-id'));
+    expect(states.at(-1)).toMatchObject({
+      kind: 'retrying',
+      reason: expect.stringMatching(/in use elsewhere/),
+    });
+    await tick(30);
+    expect(peers).toHaveLength(2);
+    expect(peers[1]!.id).toBe(identity.id);
+    expect(peers[1]!.options.token).toBe(identity.token);
     client.stop();
   });
 

@@ -20,6 +20,11 @@ export interface SignalingClientOptions {
   key: string;
   /** Our name in the local room. */
   name: string;
+  /**
+   * Our peer id and the token that holds it. Stable across runs: paired devices know this
+   * phone by its id. The same token lets a reload take the id over from its own stale socket.
+   */
+  identity: { id: string; token: string };
   rooms: RoomsClient;
   createPeer: PeerFactory;
   onState: (state: SignalingState) => void;
@@ -45,21 +50,22 @@ const FATAL_PEER_ERRORS: Record<string, string> = {
   'ssl-unavailable': 'The signaling server needs a secure (https) address.',
 };
 
-function randomToken(): string {
+/** A fresh identity for a new installation: a PeerJS id and the token that holds it. */
+export function newIdentity(): { id: string; token: string } {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  const token = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return { id: `app-${crypto.randomUUID()}`, token };
 }
 
 /**
- * Keeps the app registered with the signaling server under a fresh peer id: reconnects with
+ * Keeps the app registered with the signaling server under its peer id: reconnects with
  * backoff when the socket drops, fetches the ICE servers from `/ice` once registered.
  */
 export function createSignalingClient(options: SignalingClientOptions): SignalingClient {
   const server: PeerServerOptions = peerServerOptions(options.url);
-  const token = randomToken();
+  const { id: peerId, token } = options.identity;
   let state: SignalingState = { kind: 'connecting' };
   let peer: Peer | undefined;
-  let peerId = '';
   let attempt = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
@@ -90,7 +96,6 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
     }
     peer?.destroy();
     joined = false;
-    peerId = `app-${crypto.randomUUID()}`;
     const created = options.createPeer(peerId, {
       ...server,
       key: options.key,
@@ -114,7 +119,12 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
         setState({ kind: 'failed', reason: fatal });
         created.destroy();
       } else if (error.type === 'unavailable-id') {
-        created.destroy(); // someone holds this id: start over under a new one
+        // Someone holds our id under another token (this app in another tab or browser
+        // profile, or an impostor). A new id would unpair every device: wait and retry.
+        scheduleRetry(
+          "This phone's identity is in use elsewhere (is PeerFetch open in another tab?). Close the other one; retrying.",
+        );
+        created.destroy();
       } else if (
         ['network', 'server-error', 'socket-error', 'socket-closed'].includes(error.type)
       ) {

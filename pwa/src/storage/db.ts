@@ -1,13 +1,26 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 
-/** A device the user added. Pairing (a later step) adds its key here. */
+/** A device the user paired with. */
 export interface DeviceRecord {
   /** The edge's peer id. */
   id: string;
-  /** The name the user sees (the edge's room name until renamed). */
+  /** The name the user sees (the name the edge gave when pairing, until renamed). */
   name: string;
   /** When it was added, ms since the epoch. */
   addedAt: number;
+  /**
+   * The pairing key: a non-extractable HMAC-SHA256 CryptoKey (IndexedDB stores it by
+   * structured clone and keeps it non-extractable). Absent: not paired, never dialled.
+   */
+  key?: CryptoKey;
+  /** When the pairing was made, ms since the epoch. */
+  pairedAt?: number;
+}
+
+/** This installation's peer id and the token that holds it on the signaling server. */
+export interface IdentityRecord {
+  id: string;
+  token: string;
 }
 
 /** Settings the user can change; everything has a default (see settings store). */
@@ -27,6 +40,7 @@ export interface SettingsRecord {
 interface PeerFetchDb extends DBSchema {
   devices: { key: string; value: DeviceRecord };
   settings: { key: string; value: unknown };
+  identity: { key: string; value: IdentityRecord };
 }
 
 export type AppDb = IDBPDatabase<PeerFetchDb>;
@@ -35,10 +49,13 @@ export const DB_NAME = 'peerfetch';
 
 /** Opens (and on first use creates) the app's database. */
 export function openAppDb(name: string = DB_NAME): Promise<AppDb> {
-  return openDB<PeerFetchDb>(name, 1, {
-    upgrade(db) {
-      db.createObjectStore('devices', { keyPath: 'id' });
-      db.createObjectStore('settings');
+  return openDB<PeerFetchDb>(name, 2, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('devices', { keyPath: 'id' });
+        db.createObjectStore('settings');
+      }
+      if (oldVersion < 2) db.createObjectStore('identity');
     },
   });
 }
@@ -70,4 +87,24 @@ export async function saveSetting<K extends keyof SettingsRecord>(
   value: SettingsRecord[K],
 ): Promise<void> {
   await db.put('settings', value, key);
+}
+
+/**
+ * This installation's identity, made on first use. It must stay the same across runs:
+ * paired devices know this phone by its peer id.
+ */
+export async function loadOrCreateIdentity(
+  db: AppDb,
+  create: () => IdentityRecord,
+): Promise<IdentityRecord> {
+  const tx = db.transaction('identity', 'readwrite');
+  const existing = await tx.store.get('self');
+  if (existing) {
+    await tx.done;
+    return existing;
+  }
+  const fresh = create();
+  await tx.store.put(fresh, 'self');
+  await tx.done;
+  return fresh;
 }

@@ -1,14 +1,18 @@
 import { defineStore } from 'pinia';
 import { computed, inject, reactive, ref } from 'vue';
 import { defaultSignalingUrl, parseSignalingUrl } from '../connection/signaling-url';
+import { clientNameFromUserAgent } from '../lib/client-name';
 import { servicesKey } from '../services';
 import { loadSettings, type SettingsRecord, saveSetting } from '../storage/db';
 
-/** Defaults for every setting. `signalingUrl: ''` means the app's own origin. */
+/**
+ * Defaults for every setting. `signalingUrl: ''` means the app's own origin; an empty
+ * `clientName` is replaced by one made from the browser ("Chrome on Android").
+ */
 export const DEFAULT_SETTINGS: SettingsRecord = {
   signalingUrl: '',
   peerKey: 'peerjs',
-  clientName: 'PeerFetch app',
+  clientName: '',
   speedTestMiB: 10,
   currentDeviceId: '',
 };
@@ -26,6 +30,8 @@ export const useSettingsStore = defineStore('settings', () => {
 
   async function load() {
     Object.assign(values, { ...DEFAULT_SETTINGS, ...(await loadSettings(services.db)) });
+    if (values.clientName.trim() === '')
+      values.clientName = clientNameFromUserAgent(services.window.navigator.userAgent);
     loaded.value = true;
   }
 

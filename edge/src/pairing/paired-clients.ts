@@ -1,0 +1,159 @@
+/**
+ * The clients paired with this edge, kept in `<stateDir>/paired-clients.json` (mode 0600,
+ * replaced atomically so a crash mid-save leaves the previous list). Last-seen times are
+ * kept in memory and saved at most once per debounce period, not on every session.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { importPairingKey, PAIRING_KEY_BYTES } from '@peerfetch/shared';
+import { z } from 'zod';
+import type { Logger } from '../logger.js';
+import { writeFileAtomic } from '../state/atomic-write.js';
+
+/** A pairing key as WebCrypto holds it (the DOM's CryptoKey, which Node's types lack). */
+export type PairingKey = Awaited<ReturnType<typeof importPairingKey>>;
+
+export const PAIRED_CLIENTS_FILE = 'paired-clients.json';
+
+const clientSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  name: z.string().max(256),
+  /** The 256-bit pairing key, base64. */
+  key: z.base64().refine((k) => Buffer.from(k, 'base64').length === PAIRING_KEY_BYTES),
+  pairedAt: z.iso.datetime(),
+  lastSeen: z.iso.datetime().nullable(),
+});
+
+const fileSchema = z.strictObject({ version: z.literal(1), clients: z.array(clientSchema) });
+
+export type PairedClient = z.infer<typeof clientSchema>;
+/** What `peerfetch-edge clients` shows: everything but the key. */
+export type PairedClientInfo = Omit<PairedClient, 'key'>;
+
+/** The paired-clients file exists but cannot be used; the message names the file. */
+export class PairedClientsError extends Error {
+  override readonly name = 'PeerFetchPairedClientsError';
+}
+
+export interface PairedClientsOptions {
+  stateDir: string;
+  /** Longest time a last-seen update waits before it is saved, in ms. Default 60000. */
+  lastSeenSaveDelayMs?: number;
+  /** Told when a background save (of last-seen times) fails. */
+  logger?: Logger;
+}
+
+export interface PairedClients {
+  readonly size: number;
+  list(): PairedClientInfo[];
+  /** The client's pairing key as a WebCrypto HMAC key, if it is paired. */
+  findKey(clientId: string): Promise<PairingKey | undefined>;
+  /** Adds (or replaces) a client and saves the file before resolving. */
+  add(client: { id: string; name: string; key: Uint8Array }): Promise<void>;
+  /** Clients whose id or name is `idOrName` (a name may match several). */
+  match(idOrName: string): PairedClientInfo[];
+  /** Removes a client by id and saves; false when it was not paired. */
+  remove(clientId: string): Promise<boolean>;
+  /** Notes that the client was just seen; saved within the debounce delay. */
+  touch(clientId: string): void;
+  /** Saves pending last-seen updates now (at shutdown). */
+  flush(): Promise<void>;
+}
+
+async function readClients(path: string): Promise<PairedClient[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    throw new PairedClientsError(`cannot read ${path} (${code ?? error}); fix its permissions`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = fileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new PairedClientsError(
+      `paired clients file ${path} is corrupt; it was left in place. Restore it from a backup, or move it away (every client will need to pair again).`,
+    );
+  }
+  return parsed.data.clients;
+}
+
+export async function loadPairedClients(options: PairedClientsOptions): Promise<PairedClients> {
+  const path = join(options.stateDir, PAIRED_CLIENTS_FILE);
+  const clients = new Map((await readClients(path)).map((c) => [c.id, c]));
+  const keys = new Map<string, Promise<PairingKey>>();
+  let saveTimer: NodeJS.Timeout | undefined;
+  // Saves run one after another, so an older list never lands after a newer one.
+  let saving: Promise<void> = Promise.resolve();
+
+  function save(): Promise<void> {
+    clearTimeout(saveTimer);
+    saveTimer = undefined;
+    const text = `${JSON.stringify({ version: 1, clients: [...clients.values()] }, null, 2)}\n`;
+    saving = saving.catch(() => {}).then(() => writeFileAtomic(path, text, 0o600));
+    return saving;
+  }
+
+  const info = ({ key: _key, ...rest }: PairedClient): PairedClientInfo => rest;
+
+  return {
+    get size() {
+      return clients.size;
+    },
+    list: () => [...clients.values()].map(info),
+    findKey(clientId) {
+      const client = clients.get(clientId);
+      if (!client) return Promise.resolve(undefined);
+      let key = keys.get(clientId);
+      if (!key) {
+        key = importPairingKey(new Uint8Array(Buffer.from(client.key, 'base64')));
+        keys.set(clientId, key);
+      }
+      return key;
+    },
+    async add({ id, name, key }) {
+      const now = new Date().toISOString();
+      clients.set(id, {
+        id,
+        name,
+        key: Buffer.from(key).toString('base64'),
+        pairedAt: now,
+        lastSeen: now,
+      });
+      keys.delete(id);
+      await save();
+    },
+    match(idOrName) {
+      const byId = clients.get(idOrName);
+      if (byId) return [info(byId)];
+      return [...clients.values()].filter((c) => c.name === idOrName).map(info);
+    },
+    async remove(clientId) {
+      if (!clients.delete(clientId)) return false;
+      keys.delete(clientId);
+      await save();
+      return true;
+    },
+    touch(clientId) {
+      const client = clients.get(clientId);
+      if (!client) return;
+      client.lastSeen = new Date().toISOString();
+      saveTimer ??= setTimeout(() => {
+        save().catch((error: Error) =>
+          options.logger?.error({ err: error.message, path }, 'cannot save last-seen times'),
+        );
+      }, options.lastSeenSaveDelayMs ?? 60_000);
+      saveTimer.unref();
+    },
+    async flush() {
+      if (saveTimer) await save();
+      else await saving;
+    },
+  };
+}

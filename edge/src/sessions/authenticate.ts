@@ -1,0 +1,57 @@
+/**
+ * The edge's side of PROTOCOL.md §5 for one connection: binds the exchange to the DTLS
+ * fingerprints of this RTCPeerConnection and both peer ids, and logs who failed and why.
+ */
+import {
+  AuthenticationError,
+  type Authenticator,
+  channelBinding,
+  edgeAuthenticator,
+  type PairingWindow,
+} from '@peerfetch/shared';
+import type { Logger } from '../logger.js';
+import type { PairingKey } from '../pairing/paired-clients.js';
+
+export interface EdgeAuthDeps {
+  edgeId: string;
+  edgeName: string;
+  findClientKey(clientId: string): Promise<PairingKey | undefined>;
+  pairing: PairingWindow;
+  /** Told once a client has proven itself. */
+  onAuthenticated?(clientId: string, how: 'paired' | 'key'): void;
+}
+
+/** The local and remote SDP of a connection (null until negotiated). */
+export function sessionDescriptions(peerConnection: unknown): { local: string; remote: string } {
+  const pc = peerConnection as {
+    localDescription?: { sdp?: string } | null;
+    remoteDescription?: { sdp?: string } | null;
+  } | null;
+  return { local: pc?.localDescription?.sdp ?? '', remote: pc?.remoteDescription?.sdp ?? '' };
+}
+
+export function authenticatorFor(
+  deps: EdgeAuthDeps,
+  connection: { peer: string; peerConnection: unknown },
+  log: Logger,
+): Authenticator {
+  return async (channel) => {
+    try {
+      const sdp = sessionDescriptions(connection.peerConnection);
+      const binding = channelBinding('server', {
+        localId: deps.edgeId,
+        remoteId: connection.peer,
+        localSdp: sdp.local,
+        remoteSdp: sdp.remote,
+      });
+      await edgeAuthenticator({ ...deps, binding })(channel);
+    } catch (error) {
+      const reason = error instanceof AuthenticationError ? error.reason : 'failed';
+      log.warn(
+        { clientId: connection.peer, reason, err: (error as Error).message },
+        'authentication failed',
+      );
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * `DELETE /.well-known/peerfetch/pairing`: an authenticated client asks the edge to forget
+ * it (the PWA's "remove device"). Handled before routing, so no route or upstream can
+ * shadow it; the session ends shortly after the 204 has been sent.
+ */
+import { problemResponse, type RequestHandler } from '@peerfetch/shared';
+
+export const FORGET_PATH = '/.well-known/peerfetch/pairing';
+
+/** Time for the 204 to leave before the session is closed (it is a few bytes). */
+export const FORGET_CLOSE_DELAY_MS = 500;
+
+export interface ForgetOptions {
+  clientId: string;
+  /** Removes the client's pairing. */
+  forget(clientId: string): Promise<void>;
+  /** Ends the client's session; called once the answer has had time to leave. */
+  endSession(): void;
+}
+
+export function withForgetEndpoint(
+  handler: RequestHandler,
+  options: ForgetOptions,
+): RequestHandler {
+  return async (request) => {
+    if (new URL(request.url).pathname !== FORGET_PATH) return handler(request);
+    if (request.method !== 'DELETE') {
+      return problemResponse(405, `${FORGET_PATH} only accepts DELETE`, {}, { allow: 'DELETE' });
+    }
+    await request.body?.cancel();
+    await options.forget(options.clientId);
+    setTimeout(options.endSession, FORGET_CLOSE_DELAY_MS).unref();
+    return new Response(null, { status: 204 });
+  };
+}
