@@ -1,40 +1,197 @@
 /**
  * `npm run bench`: runs every scenario (inside a loopback-only network namespace), writes
- * bench/results/latest.json with the figures and the machine's facts, and prints a table.
+ * bench/results/latest.json with the figures and the machine's facts, and prints a table
+ * of every target, met or missed.
+ *
+ *   npm run bench -- [--only download,browser,latency,concurrency,setup,memory,in-memory,signaling]
+ *                    [--quick] [--sweep]
+ *
+ * `--quick` runs smaller sizes and fewer repetitions (a smoke run: its figures are noisier);
+ * `--sweep` also runs the tuning sweep (sweep.ts) and adds it to the results.
  */
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { CHROMIUM_PATH } from '../helpers/browser.js';
+import { runBrowserDownload } from './browser-download.js';
+import { runConcurrency } from './concurrency.js';
+import { type EdgeStack, startEdgeStack } from './edge-stack.js';
 import { run as inMemory } from './in-memory-throughput.js';
+import { runLatency } from './latency.js';
+import { runMemory } from './memory.js';
+import { runNodeThroughput } from './node-throughput.js';
+import { type BenchPeer, startBenchPeer } from './peer-client.js';
+import { runSessionSetup } from './session-setup.js';
 import { run as signalingCapacity, toMarkdown as signalingMarkdown } from './signaling-capacity.js';
+import { runSweep, SWEEP_HEADER } from './sweep.js';
+import { fmt, type TargetRow, toMarkdown } from './targets.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ALL = [
+  'in-memory',
+  'download',
+  'browser',
+  'latency',
+  'concurrency',
+  'setup',
+  'memory',
+  'signaling',
+];
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    sweep: { type: 'boolean', default: false },
+  },
+});
+const selected = new Set(values.only ? values.only.split(',') : ALL);
+for (const name of selected)
+  if (!ALL.includes(name)) throw new Error(`unknown scenario ${name}; known: ${ALL.join(', ')}`);
+const quick = values.quick;
+
+async function chromiumVersion(): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)(CHROMIUM_PATH, ['--version']);
+    return stdout.match(/[\d.]+/)?.[0] ?? stdout.trim();
+  } catch {
+    return 'not found';
+  }
+}
 
 const machine = {
   cpu: os.cpus()[0]?.model ?? 'unknown',
   cores: os.cpus().length,
   memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   node: process.version,
+  chromium: await chromiumVersion(),
   date: new Date().toISOString(),
 };
+console.log(`# PeerFetch benchmarks\n\n${JSON.stringify(machine)}\n`);
 
-const memory = await inMemory();
-console.log('\n## PeerFetch over the in-memory channel\n');
-console.log('| scenario | raw MiB/s | PeerFetch MiB/s | ratio | spread raw / PeerFetch |');
-console.log('|---|---|---|---|---|');
-console.log(
-  `| ${memory.scenario}, ${memory.sizeMiB} MiB × ${memory.repetitions} | ${memory.rawMiBps.toFixed(1)} | ${memory.peerFetchMiBps.toFixed(1)} | ${memory.ratio.toFixed(2)} | ${(memory.rawSpread * 100).toFixed(0)} % / ${(memory.peerFetchSpread * 100).toFixed(0)} % |`,
-);
+const results: Record<string, unknown> = {};
+const rows: TargetRow[] = [];
+const started = performance.now();
 
-const signaling = await signalingCapacity({});
-console.log('\n## Signaling capacity\n');
-console.log(signalingMarkdown(signaling));
+function progress(name: string) {
+  console.log(`… ${name} (${((performance.now() - started) / 1000).toFixed(0)} s so far)`);
+}
 
-const results = { machine, inMemory: memory, signaling };
+if (selected.has('in-memory')) {
+  progress('in-memory');
+  const memory = await inMemory(quick ? { sizeMiB: 32, repetitions: 3 } : {});
+  results.inMemory = memory;
+  rows.push({
+    scenario: `in-memory channel, ${memory.sizeMiB} MiB (protocol cost alone)`,
+    subject: `${fmt(memory.peerFetchMiBps)} MiB/s`,
+    baseline: `raw ${fmt(memory.rawMiBps)} MiB/s`,
+    figure: `${fmt(memory.ratio, 2)} × raw`,
+    target: '—',
+    met: null,
+  });
+}
+
+const edgeScenarios = ['download', 'browser', 'latency', 'concurrency', 'setup'];
+if (edgeScenarios.some((s) => selected.has(s))) {
+  const stack: EdgeStack = await startEdgeStack();
+  const benchPeer: BenchPeer = await startBenchPeer(stack.signaling.port);
+  try {
+    const size = quick ? 16 : 64;
+    if (selected.has('download')) {
+      progress('download and upload, Node');
+      const r = await runNodeThroughput(stack, benchPeer, {
+        sizeMiB: size,
+        repetitions: quick ? 2 : 5,
+      });
+      results.nodeThroughput = r.result;
+      rows.push(...r.rows);
+    }
+    if (selected.has('browser')) {
+      progress('download, Chromium');
+      const r = await runBrowserDownload(stack, benchPeer, {
+        sizeMiB: size,
+        repetitions: quick ? 2 : 3,
+      });
+      results.browserDownload = r.result;
+      rows.push(...r.rows);
+    }
+    if (selected.has('latency')) {
+      progress('latency and head-of-line');
+      const r = await runLatency(stack, benchPeer, { rounds: quick ? 2 : 6, downloadMiB: size });
+      results.latency = r.result;
+      rows.push(...r.rows);
+    }
+    if (selected.has('concurrency')) {
+      progress('concurrency');
+      const r = await runConcurrency(stack, { repetitions: quick ? 1 : 2 });
+      results.concurrency = r.result;
+      rows.push(...r.rows);
+    }
+    if (selected.has('setup')) {
+      progress('session setup');
+      const r = await runSessionSetup(stack, benchPeer, { runs: quick ? 5 : 20 });
+      results.sessionSetup = r.result;
+      rows.push(...r.rows);
+    }
+  } finally {
+    await benchPeer.stop();
+    await stack.stop();
+  }
+}
+
+if (selected.has('memory')) {
+  progress('edge memory');
+  // A fresh edge, so its idle and peak are the download's and not earlier scenarios' heap.
+  const stack = await startEdgeStack();
+  try {
+    const startRss = await stack.edge.rssBytes();
+    const r = await runMemory(stack, startRss, { downloadMiB: quick ? 256 : 1024 });
+    results.memory = r.result;
+    rows.push(...r.rows);
+  } finally {
+    await stack.stop();
+  }
+}
+
+let signalingTable = '';
+if (selected.has('signaling')) {
+  progress('signaling capacity');
+  const signaling = await signalingCapacity({ peers: quick ? 400 : 2000, log: () => {} });
+  results.signaling = signaling;
+  signalingTable = signalingMarkdown(signaling);
+  rows.push({
+    scenario: `signaling, ${signaling.peers} peers in rooms`,
+    subject: `${fmt(signaling.bytesPerPeer / 1024)} KiB per peer; join p99 ${fmt(signaling.joinMs.p99, 1)} ms`,
+    baseline: '—',
+    figure: `join p99 ${fmt(signaling.joinMs.p99, 1)} ms`,
+    target: 'reported',
+    met: null,
+  });
+}
+
+let sweepTable = '';
+if (values.sweep) {
+  progress('tuning sweep');
+  const sweep = await runSweep(quick ? { sizeMiB: 16, repetitions: 2 } : {});
+  results.sweep = sweep;
+  sweepTable = SWEEP_HEADER;
+}
+
+const seconds = (performance.now() - started) / 1000;
+console.log(`\n## Targets (${quick ? 'quick run, ' : ''}${seconds.toFixed(0)} s)\n`);
+console.log(toMarkdown(rows));
+if (signalingTable) console.log(`\n## Signaling capacity\n\n${signalingTable}`);
+if (sweepTable) console.log('\n(the sweep rows are printed above, and kept in latest.json)');
+
 await mkdir(path.join(root, 'bench/results'), { recursive: true });
 await writeFile(
   path.join(root, 'bench/results/latest.json'),
-  `${JSON.stringify(results, null, 2)}\n`,
+  `${JSON.stringify({ machine, quick, seconds, targets: rows, ...results }, null, 2)}\n`,
 );
-console.log(`\nwritten to bench/results/latest.json`);
+console.log('\nwritten to bench/results/latest.json');
+// wrtc keeps native threads alive after the last peer closes.
+process.exit(0);

@@ -16,3 +16,29 @@ export function spread(values: number[]): number {
   const m = median(values);
   return m === 0 ? 0 : (Math.max(...values) - Math.min(...values)) / m;
 }
+
+export interface Summary {
+  median: number;
+  /** (max - min) / median. */
+  spread: number;
+  min: number;
+  max: number;
+  samples: number[];
+}
+
+export function summarize(values: number[]): Summary {
+  return {
+    median: median(values),
+    spread: spread(values),
+    min: Math.min(...values),
+    max: Math.max(...values),
+    samples: values.map((v) => Math.round(v * 1000) / 1000),
+  };
+}
+
+export const MiB = 1024 * 1024;
+
+/** MiB/s of `bytes` moved in `ms`. */
+export function mibPerSecond(bytes: number, ms: number): number {
+  return bytes / MiB / (ms / 1000);
+}

@@ -150,7 +150,7 @@ describe('the PWA shell', () => {
     await expect
       .poll(() => page.getByTestId('signaling-banner').isVisible(), { timeout: 20_000 })
       .toBe(true);
-    expect(await page.getByTestId('signaling-banner').innerText()).toMatch(
+    expect(await page.getByTestId('signaling-banner').textContent()).toMatch(
       /Cannot reach the signaling server/,
     );
     await screenshot(page, 'offline-shell');

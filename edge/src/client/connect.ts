@@ -114,7 +114,7 @@ function openClientSession(
 ): Promise<PeerFetchSession> {
   const { deviceId } = options;
   // PeerJS makes the caller's channel inside connect(): hold its messages from now on.
-  const held = holdMessages(connection.dataChannel);
+  const held = holdMessages(connection.dataChannel, connection.peerConnection);
   return new Promise((resolve, reject) => {
     connection.once('open', () => {
       try {

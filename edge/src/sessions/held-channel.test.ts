@@ -37,6 +37,40 @@ describe('holdMessages', () => {
   });
 });
 
+describe('after the peer connection closes', () => {
+  it('never touches the native channel again (wrtc may crash on it)', () => {
+    const [a] = createMemoryChannelPair();
+    const peerConnection = new EventTarget() as EventTarget & { close(): void; closes: number };
+    peerConnection.closes = 0;
+    peerConnection.close = () => {
+      peerConnection.closes++;
+    };
+    const held = holdMessages(a, peerConnection);
+    peerConnection.close();
+    expect(peerConnection.closes).toBe(1);
+    // The real channel now explodes on any use, as wrtc's can.
+    for (const name of ['send', 'close'] as const) {
+      a[name] = () => {
+        throw new Error(`${name} reached the native channel`);
+      };
+    }
+    Object.defineProperty(a, 'bufferedAmount', {
+      get: () => {
+        throw new Error('bufferedAmount read');
+      },
+    });
+    Object.defineProperty(a, 'readyState', {
+      get: () => {
+        throw new Error('readyState read');
+      },
+    });
+    expect(held.readyState).toBe('closed');
+    expect(held.bufferedAmount).toBe(0);
+    expect(() => held.send(new Uint8Array([1]))).toThrow(/closed/);
+    expect(() => held.close()).not.toThrow();
+  });
+});
+
 describe('onRemoteDataChannel', () => {
   it('reports a peer connection without events as unsupported', () => {
     expect(onRemoteDataChannel({}, () => {})).toBe(false);

@@ -15,10 +15,23 @@ export interface HeldChannel extends DataChannelLike {
   release(): void;
 }
 
-export function holdMessages(channel: DataChannelLike): HeldChannel {
+/**
+ * Wraps the channel so that it is held (see above) and so that nothing touches the native
+ * channel once it or its peer connection has closed: @roamhq/wrtc can crash the whole
+ * process (SIGSEGV in RTCDataChannel::Send) when a channel is used after the peer
+ * connection closed, for example when PeerJS closes a connection and a session then says
+ * goodbye on it. The closed state is tracked in JavaScript, with no native call.
+ */
+export function holdMessages(channel: DataChannelLike, peerConnection?: unknown): HeldChannel {
   const held: unknown[] = [];
   const listeners = new Set<Listener>();
   let holding = true;
+  let closed = false;
+  const markClosed = () => {
+    closed = true;
+  };
+  channel.addEventListener('close', markClosed);
+  watchPeerConnectionClose(peerConnection, markClosed);
   channel.addEventListener('message', (event: unknown) => {
     if (holding) held.push(event);
     else for (const listener of [...listeners]) listener(event);
@@ -31,7 +44,7 @@ export function holdMessages(channel: DataChannelLike): HeldChannel {
       channel.binaryType = value;
     },
     get bufferedAmount() {
-      return channel.bufferedAmount;
+      return closed ? 0 : channel.bufferedAmount;
     },
     get bufferedAmountLowThreshold() {
       return channel.bufferedAmountLowThreshold;
@@ -40,10 +53,17 @@ export function holdMessages(channel: DataChannelLike): HeldChannel {
       channel.bufferedAmountLowThreshold = value;
     },
     get readyState() {
-      return channel.readyState;
+      return closed ? 'closed' : channel.readyState;
     },
-    send: (data) => channel.send(data),
-    close: () => channel.close(),
+    send: (data) => {
+      if (closed) throw new DOMException('the connection is closed', 'InvalidStateError');
+      channel.send(data);
+    },
+    close: () => {
+      if (closed) return;
+      markClosed();
+      channel.close();
+    },
     addEventListener(type: string, listener: Listener) {
       if (type === 'message') listeners.add(listener);
       else channel.addEventListener(type as 'open', listener);
@@ -57,6 +77,24 @@ export function holdMessages(channel: DataChannelLike): HeldChannel {
       for (const event of held.splice(0)) for (const listener of [...listeners]) listener(event);
     },
   };
+}
+
+/** Calls `onClosed` when the peer connection closes: by its own close() or by its state. */
+function watchPeerConnectionClose(peerConnection: unknown, onClosed: () => void): void {
+  const pc = peerConnection as {
+    close?: () => void;
+    addEventListener?: (type: string, listener: () => void) => void;
+    connectionState?: string;
+  } | null;
+  if (!pc || typeof pc.close !== 'function') return;
+  const close = pc.close;
+  pc.close = function closeAndMark(this: unknown) {
+    onClosed();
+    return close.call(this);
+  };
+  pc.addEventListener?.('connectionstatechange', () => {
+    if (pc.connectionState === 'closed' || pc.connectionState === 'failed') onClosed();
+  });
 }
 
 /** Calls `onChannel` with the first DataChannel the peer connection announces, before anyone else sees it. */

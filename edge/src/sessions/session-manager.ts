@@ -133,10 +133,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     }
     // Hold the channel's messages from the moment it exists (see held-channel.ts).
     let held: HeldChannel | undefined;
-    if (connection.dataChannel) held = holdMessages(connection.dataChannel);
+    if (connection.dataChannel)
+      held = holdMessages(connection.dataChannel, connection.peerConnection);
     else
       onRemoteDataChannel(connection.peerConnection, (channel) => {
-        held ??= holdMessages(channel);
+        held ??= holdMessages(channel, connection.peerConnection);
       });
     onOpen(connection, log, () => {
       try {

@@ -28,7 +28,7 @@ export interface SessionOptions {
   lowWaterMark?: number;
   /** Poll interval while waiting for the channel to drain. Default 2 ms. */
   drainPollMs?: number;
-  /** Per-ticket receive window we announce. Default 1 MiB. */
+  /** Per-ticket receive window we announce. Default {@link DEFAULT_WINDOW} (512 KiB). */
   window?: number;
   /** Ping after this much silence, jittered ±20 %. Default 5 s. */
   pingIntervalMs?: number;

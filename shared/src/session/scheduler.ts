@@ -21,6 +21,13 @@ export class FrameScheduler {
   readonly #ring: OutgoingMessage[] = [];
   readonly #inRing = new Set<OutgoingMessage>();
   #running = false;
+  /**
+   * Reading `bufferedAmount` is a blocking cross-thread call in @roamhq/wrtc, so it is read
+   * only when it could matter: the queue can be no larger than the last reading plus what
+   * was sent since, because it only shrinks on its own.
+   */
+  #lastBufferedAmount = 0;
+  #sentSinceRead = 0;
   #closed = false;
   #wakeDrain: (() => void) | undefined;
 
@@ -34,6 +41,7 @@ export class FrameScheduler {
     if (this.#closed || this.#channel.readyState !== 'open') return;
     try {
       this.#channel.send(frame);
+      this.#sentSinceRead += frame.byteLength;
     } catch (error) {
       this.#o.onSendError(error);
     }
@@ -58,14 +66,17 @@ export class FrameScheduler {
     this.#running = true;
     try {
       while (!this.#closed && this.#ring.length > 0) {
-        if (this.#channel.bufferedAmount > this.#o.highWaterMark) {
+        if (this.#mayBeAboveHighWater() && this.#readBufferedAmount() > this.#o.highWaterMark) {
           await this.#drain();
+          this.#readBufferedAmount();
           continue;
         }
         const message = this.#ring.shift()!;
         this.#inRing.delete(message);
         if (!message.isReady) continue;
-        this.#channel.send(message.nextFrame());
+        const frame = message.nextFrame();
+        this.#channel.send(frame);
+        this.#sentSinceRead += frame.byteLength;
         message.afterSend();
         if (message.isReady) {
           this.#inRing.add(message);
@@ -77,6 +88,16 @@ export class FrameScheduler {
     } finally {
       this.#running = false;
     }
+  }
+
+  #mayBeAboveHighWater(): boolean {
+    return this.#lastBufferedAmount + this.#sentSinceRead > this.#o.highWaterMark;
+  }
+
+  #readBufferedAmount(): number {
+    this.#lastBufferedAmount = this.#channel.bufferedAmount;
+    this.#sentSinceRead = 0;
+    return this.#lastBufferedAmount;
   }
 
   #drain(): Promise<void> {

@@ -1,0 +1,125 @@
+/**
+ * The baseline server, a child process like the edge: a PeerJS peer on @roamhq/wrtc that
+ * answers each connection according to its metadata. Raw modes use the bare DataChannel
+ * with the shared send policy; `binary` uses PeerJS's own serialization; `peerfetch` serves
+ * a PeerFetch session with the given tuning (for the sweep).
+ *
+ *   node --import tsx test/bench/bench-peer.ts <signaling port> <peer id>
+ *
+ * Prints `ready` once the signaling server has accepted the peer.
+ */
+import { holdMessages } from '@peerfetch/edge';
+import { type DataChannelLike, openSession, serveRequests } from '@peerfetch/shared';
+import type { DataConnection } from 'peerjs';
+import { createNodePeer } from '../helpers/peerjs-node.js';
+import { type PeerRequest, RawOp } from './bench-protocol.js';
+import { PATTERN } from './bench-upstream.js';
+import { type SendPolicy, sendBytes, waitForDrain } from './raw-channel.js';
+
+const [port, id] = process.argv.slice(2);
+if (!port || !id) {
+  console.error('usage: bench-peer.ts <signaling port> <peer id>');
+  process.exit(2);
+}
+
+/** `total` bytes of the pattern in `chunk`-byte pieces (an fs or HTTP stream gives 64 KiB). */
+function patternStream(total: number, chunk = PATTERN.byteLength): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      const n = Math.min(chunk, total - sent);
+      controller.enqueue(PATTERN.subarray(0, n));
+      sent += n;
+      if (sent >= total) controller.close();
+    },
+  });
+}
+
+async function handle(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  if (url.pathname === '/bytes') {
+    const chunk = Number(url.searchParams.get('chunk') ?? PATTERN.byteLength);
+    return new Response(patternStream(Number(url.searchParams.get('n')), chunk));
+  }
+  if (url.pathname === '/upload') {
+    let bytes = 0;
+    for await (const part of request.body!) bytes += part.byteLength;
+    return Response.json({ bytes });
+  }
+  return new Response('x'.repeat(128));
+}
+
+/** Raw mode: one command per message, answered on the bare channel. */
+function serveRaw(connection: DataConnection, channel: DataChannelLike, policy: SendPolicy) {
+  let uploadLeft = 0;
+  channel.addEventListener('message', (event: MessageEvent<ArrayBuffer>) => {
+    const data = new Uint8Array(event.data);
+    if (uploadLeft > 0) {
+      uploadLeft -= data.byteLength;
+      if (uploadLeft <= 0) channel.send(new Uint8Array([RawOp.uploaded]));
+      return;
+    }
+    const count = data.byteLength >= 9 ? new DataView(event.data).getFloat64(1) : 0;
+    if (data[0] === RawOp.download)
+      void sendBytes(channel, count, PATTERN, policy).catch(() => connection.close());
+    else if (data[0] === RawOp.echo) channel.send(data);
+    else if (data[0] === RawOp.upload) uploadLeft = count;
+  });
+}
+
+/** PeerJS `binary` serialization: each message asks for a byte count, sent as chunks. */
+async function serveBinary(connection: DataConnection, bytes: number, policy: SendPolicy) {
+  const channel = connection.dataChannel as unknown as DataChannelLike;
+  const chunk = PATTERN.slice(0, policy.frameSize);
+  for (let sent = 0; sent < bytes; sent += chunk.byteLength) {
+    // PeerJS queues in its own buffer too when the channel is busy; count both.
+    while (
+      channel.bufferedAmount +
+        (connection as unknown as { bufferSize: number }).bufferSize * chunk.byteLength >
+      policy.highWaterMark
+    )
+      await waitForDrain(channel, policy);
+    connection.send(chunk.byteLength <= bytes - sent ? chunk : chunk.slice(0, bytes - sent));
+  }
+}
+
+function servePeerFetch(
+  connection: DataConnection,
+  channel: DataChannelLike,
+  request: PeerRequest,
+) {
+  const pc = connection.peerConnection as unknown as { sctp?: { maxMessageSize?: number } };
+  const session = openSession(channel, {
+    role: 'server',
+    maxMessageSize: pc.sctp?.maxMessageSize ?? 65536,
+    ...request.session,
+  });
+  serveRequests(session, handle, { maxConcurrentRequests: 64 });
+  connection.on('close', () => session.close());
+}
+
+const { peer } = await createNodePeer({ port: Number(port), id });
+peer.on('connection', (connection) => {
+  const request = connection.metadata as PeerRequest;
+  if (request.mode === 'binary') {
+    connection.on('data', (data) => {
+      void serveBinary(connection, Number(data), request.policy!).catch(() => connection.close());
+    });
+    return;
+  }
+  // Hold the channel's messages from the moment it exists (wrtc may deliver before 'open').
+  const pc = connection.peerConnection as unknown as EventTarget;
+  pc.addEventListener('datachannel', (event) => {
+    const held = holdMessages((event as unknown as { channel: DataChannelLike }).channel);
+    connection.on('open', () => {
+      if (request.mode === 'peerfetch') servePeerFetch(connection, held, request);
+      else serveRaw(connection, held, request.policy!);
+      held.release();
+    });
+  });
+});
+process.on('SIGTERM', () => {
+  peer.destroy();
+  process.exit(0);
+});
+console.log('ready');

@@ -1,0 +1,19 @@
+/** What the bench client and the bench peer (`bench-peer.ts`) say to each other. */
+import type { SendPolicy } from './raw-channel.js';
+
+/** What a client asks for, in the connection's metadata. */
+export interface PeerRequest {
+  mode: 'raw' | 'binary' | 'peerfetch';
+  /** Send policy of the raw and binary modes. */
+  policy?: SendPolicy;
+  /** PeerFetch tuning of this side (sweep). */
+  session?: {
+    maxFrameSize?: number;
+    highWaterMark?: number;
+    lowWaterMark?: number;
+    window?: number;
+  };
+}
+
+/** First byte of a raw-mode command; download and upload carry a float64 byte count after it. */
+export const RawOp = { download: 1, echo: 2, upload: 3, uploaded: 4 } as const;

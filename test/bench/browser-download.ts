@@ -1,0 +1,141 @@
+/**
+ * Download to the browser: 64 MiB GET edge → the shared PeerFetch client in Debian's
+ * Chromium (bundled for the page with Vite, used as the PWA uses it, paired for real),
+ * against the raw DataChannel bench peer → Chromium with the same frame size and water
+ * marks. Alternating.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { build, type Rollup } from 'vite';
+import { launchBrowser } from '../helpers/browser.js';
+import { openPairingWindow } from '../helpers/pairing.js';
+import { randomPeerId } from '../helpers/peerjs-node.js';
+import type { EdgeStack } from './edge-stack.js';
+import { defaultPolicy } from './node-throughput.js';
+import type { BenchPeer } from './peer-client.js';
+import { MiB, mibPerSecond, type Summary, summarize } from './stats.js';
+import { fmt, type TargetRow } from './targets.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface BrowserResult {
+  chromium: string;
+  sizeMiB: number;
+  repetitions: number;
+  frameSize: number;
+  /** `pc.sctp.maxMessageSize` as Chromium reports it for the wrtc peer. */
+  browserMaxMessageSize: number;
+  rawMiBps: Summary;
+  peerFetchMiBps: Summary;
+  ratio: number;
+}
+
+/** The page script: browser/page.ts with PeerJS and @peerfetch/shared, one ES module. */
+async function bundlePage(): Promise<string> {
+  const output = (await build({
+    configFile: false,
+    logLevel: 'silent',
+    root: join(here, 'browser'),
+    build: {
+      write: false,
+      minify: false,
+      lib: { entry: join(here, 'browser', 'page.ts'), formats: ['es'], fileName: 'page' },
+    },
+  })) as Rollup.RollupOutput[];
+  const chunk = output[0]!.output.find((o) => o.type === 'chunk');
+  if (chunk?.type !== 'chunk') throw new Error('vite produced no page bundle');
+  return chunk.code;
+}
+
+async function servePage(script: string) {
+  const server = createServer((req, res) => {
+    if (req.url === '/page.js') {
+      res.setHeader('content-type', 'text/javascript');
+      res.end(script);
+    } else {
+      res.setHeader('content-type', 'text/html');
+      res.end('<!doctype html><title>bench</title><script type="module" src="/page.js"></script>');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    stop: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+type Bench = Record<string, (...args: never[]) => Promise<unknown>>;
+
+function call<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
+  return page.evaluate(
+    ([n, a]) =>
+      (window as unknown as { bench: Bench }).bench[n as string]!(...(a as never[])) as Promise<T>,
+    [name, args] as const,
+  ) as Promise<T>;
+}
+
+export async function runBrowserDownload(
+  stack: EdgeStack,
+  benchPeer: BenchPeer,
+  options: { sizeMiB?: number; repetitions?: number; tuning?: Record<string, number> } = {},
+): Promise<{ result: BrowserResult; rows: TargetRow[] }> {
+  const sizeMiB = options.sizeMiB ?? 64;
+  const repetitions = options.repetitions ?? 3;
+  const bytes = sizeMiB * MiB;
+  const page$ = await servePage(await bundlePage());
+  const launched = await launchBrowser();
+  const raw: number[] = [];
+  const subject: number[] = [];
+  let frameSize = 0;
+  let chromium = '';
+  let browserLimit = 0;
+  try {
+    chromium = launched.browser.version();
+    const page = await launched.browser.newPage();
+    page.setDefaultTimeout(120_000);
+    await page.goto(page$.url);
+    await page.waitForFunction(() => document.title === 'bench ready');
+    await call(page, 'start', stack.signaling.port, randomPeerId('browser'));
+    const { code } = await openPairingWindow(stack.edge);
+    await call(page, 'pair', stack.edge.peerId, code);
+    await call(page, 'openPeerFetch', stack.edge.peerId, options.tuning ?? {});
+    // Chromium announces 256 KiB messages, so the edge's frame limit is the default here too.
+    const policy = defaultPolicy(262_144);
+    frameSize = policy.frameSize;
+    browserLimit = await call<number>(page, 'openRaw', benchPeer.id, policy);
+    for (let i = 0; i < repetitions; i++) {
+      raw.push(mibPerSecond(bytes, await call<number>(page, 'rawDownload', bytes)));
+      const ms = await call<number>(page, 'peerFetchDownload', `/up/bytes?n=${bytes}`, bytes);
+      subject.push(mibPerSecond(bytes, ms));
+    }
+    await call(page, 'close');
+  } finally {
+    await launched.close();
+    await page$.stop();
+  }
+  const result: BrowserResult = {
+    chromium,
+    sizeMiB,
+    repetitions,
+    frameSize,
+    browserMaxMessageSize: browserLimit,
+    rawMiBps: summarize(raw),
+    peerFetchMiBps: summarize(subject),
+    ratio: summarize(subject).median / summarize(raw).median,
+  };
+  const show = (s: Summary) => `${fmt(s.median)} MiB/s ±${fmt(s.spread * 50, 0)} %`;
+  const rows: TargetRow[] = [
+    {
+      scenario: `download ${sizeMiB} MiB edge → Chromium ${chromium}`,
+      subject: show(result.peerFetchMiBps),
+      baseline: `raw ${show(result.rawMiBps)}`,
+      figure: `${fmt(result.ratio, 2)} × raw`,
+      target: '≥ 0.90 × raw',
+      met: result.ratio >= 0.9,
+    },
+  ];
+  return { result, rows };
+}

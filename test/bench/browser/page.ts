@@ -1,0 +1,157 @@
+/**
+ * The bench page loaded in Chromium: PeerJS plus the shared PeerFetch client, as the PWA
+ * uses them (a raw reliable DataConnection, a client session opened at 'open', the
+ * client authenticator bound to the connection). Driven from Node through `window.bench`.
+ */
+import {
+  type ClientCredentials,
+  channelBinding,
+  clientAuthenticator,
+  createPeerFetch,
+  importPairingKey,
+  openSession,
+  type PeerFetch,
+  type SessionOptions,
+} from '@peerfetch/shared';
+import { type DataConnection, Peer } from 'peerjs';
+
+interface Policy {
+  frameSize: number;
+  highWaterMark: number;
+  lowWaterMark: number;
+}
+
+let peer: Peer;
+let raw: DataConnection | undefined;
+let client: { fetch: PeerFetch['fetch']; close(): void } | undefined;
+let pairingKey: Uint8Array | undefined;
+
+function opened(connection: DataConnection): Promise<void> {
+  return new Promise((resolve, reject) => {
+    connection.once('open', () => resolve());
+    connection.once('error', (error) => reject(error));
+  });
+}
+
+async function session(
+  deviceId: string,
+  credentials: ClientCredentials,
+  tuning: Partial<SessionOptions> = {},
+) {
+  const connection = peer.connect(deviceId, { reliable: true, serialization: 'raw' });
+  const ready = new Promise<ReturnType<typeof openSession>>((resolve, reject) => {
+    connection.once('open', () => {
+      const pc = connection.peerConnection;
+      const binding = channelBinding('client', {
+        localId: peer.id,
+        remoteId: deviceId,
+        localSdp: pc.localDescription?.sdp ?? '',
+        remoteSdp: pc.remoteDescription?.sdp ?? '',
+      });
+      resolve(
+        openSession(connection.dataChannel, {
+          ...tuning,
+          role: 'client',
+          maxMessageSize: pc.sctp?.maxMessageSize || 65536,
+          authenticate: clientAuthenticator({ binding, clientName: 'bench browser', credentials }),
+        }),
+      );
+    });
+    connection.once('error', reject);
+  });
+  const opened = await ready;
+  await opened.ready;
+  const fetcher = createPeerFetch(opened);
+  return {
+    fetch: fetcher.fetch.bind(fetcher),
+    close() {
+      opened.close();
+      connection.close();
+    },
+  };
+}
+
+async function count(response: Response): Promise<number> {
+  const reader = response.body!.getReader();
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return total;
+    total += value.byteLength;
+  }
+}
+
+const bench = {
+  /** `id` is given: asking the server for one is a cross-origin fetch it does not allow. */
+  start(port: number, id: string): Promise<string> {
+    peer = new Peer(id, {
+      host: '127.0.0.1',
+      port,
+      path: '/peerjs',
+      secure: false,
+      key: 'peerfetch',
+      config: { iceServers: [] },
+      debug: 0,
+    });
+    return new Promise((resolve, reject) => {
+      peer.once('open', (opened) => resolve(opened));
+      peer.once('error', (error) => reject(new Error(String(error))));
+    });
+  },
+  async openRaw(benchPeerId: string, policy: Policy): Promise<number> {
+    raw = peer.connect(benchPeerId, {
+      reliable: true,
+      serialization: 'raw',
+      metadata: { mode: 'raw', policy },
+    });
+    await opened(raw);
+    return raw.peerConnection.sctp?.maxMessageSize ?? 65536;
+  },
+  rawDownload(bytes: number): Promise<number> {
+    const channel = raw!.dataChannel;
+    const started = performance.now();
+    return new Promise((resolve) => {
+      let received = 0;
+      const onMessage = (event: MessageEvent<ArrayBuffer>) => {
+        received += event.data.byteLength;
+        if (received < bytes) return;
+        channel.removeEventListener('message', onMessage);
+        resolve(performance.now() - started);
+      };
+      channel.addEventListener('message', onMessage);
+      const command = new Uint8Array(9);
+      command[0] = 1;
+      new DataView(command.buffer).setFloat64(1, bytes);
+      channel.send(command);
+    });
+  },
+  async pair(deviceId: string, pairingCode: string): Promise<void> {
+    const paired = await session(deviceId, {
+      pairingCode,
+      onPaired: (result) => {
+        pairingKey = result.key;
+      },
+    });
+    paired.close();
+    if (!pairingKey) throw new Error('paired without a key');
+  },
+  /** `tuning`: session options of the browser's side (the sweep); defaults otherwise. */
+  async openPeerFetch(deviceId: string, tuning: Partial<SessionOptions> = {}): Promise<void> {
+    client?.close();
+    client = await session(deviceId, { key: await importPairingKey(pairingKey!) }, tuning);
+  },
+  async peerFetchDownload(path: string, bytes: number): Promise<number> {
+    const started = performance.now();
+    const total = await count(await client!.fetch(path));
+    if (total !== bytes) throw new Error(`received ${total} of ${bytes} bytes`);
+    return performance.now() - started;
+  },
+  close() {
+    raw?.close();
+    client?.close();
+    peer.destroy();
+  },
+};
+
+(window as unknown as { bench: typeof bench }).bench = bench;
+document.title = 'bench ready';

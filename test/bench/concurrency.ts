@@ -1,0 +1,71 @@
+/**
+ * 2,000 small GETs through one session, 64 in flight, every body checked; against the same
+ * requests one at a time, as Ambianic's PeerFetch did. Alternated, twice each.
+ */
+import type { ClientSession } from '../helpers/pairing.js';
+import { smallBody } from './bench-upstream.js';
+import type { EdgeStack } from './edge-stack.js';
+import { type Summary, summarize } from './stats.js';
+import { fmt, type TargetRow } from './targets.js';
+
+export interface ConcurrencyResult {
+  requests: number;
+  inFlight: number;
+  concurrentReqPerSec: Summary;
+  oneAtATimeReqPerSec: Summary;
+  ratio: number;
+}
+
+/** Runs `requests` GETs with at most `inFlight` at once; returns requests per second. */
+async function burst(session: ClientSession, requests: number, inFlight: number): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < requests) {
+      const i = next++;
+      const text = await (await session.fetch(`/up/small?i=${i}`)).text();
+      if (text !== smallBody(i)) throw new Error(`request ${i}: unexpected body`);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return requests / ((performance.now() - started) / 1000);
+}
+
+export async function runConcurrency(
+  stack: EdgeStack,
+  options: { requests?: number; inFlight?: number; repetitions?: number } = {},
+): Promise<{ result: ConcurrencyResult; rows: TargetRow[] }> {
+  const requests = options.requests ?? 2000;
+  const inFlight = options.inFlight ?? 64;
+  const repetitions = options.repetitions ?? 2;
+  const session = await stack.session();
+  const sequential: number[] = [];
+  const concurrent: number[] = [];
+  try {
+    await burst(session, 200, inFlight); // warm-up
+    for (let r = 0; r < repetitions; r++) {
+      sequential.push(await burst(session, requests, 1));
+      concurrent.push(await burst(session, requests, inFlight));
+    }
+  } finally {
+    await session.close();
+  }
+  const result: ConcurrencyResult = {
+    requests,
+    inFlight,
+    concurrentReqPerSec: summarize(concurrent),
+    oneAtATimeReqPerSec: summarize(sequential),
+    ratio: summarize(concurrent).median / summarize(sequential).median,
+  };
+  const rows: TargetRow[] = [
+    {
+      scenario: `concurrency, ${requests} GETs, ${inFlight} in flight`,
+      subject: `${fmt(result.concurrentReqPerSec.median, 0)} req/s`,
+      baseline: `one at a time ${fmt(result.oneAtATimeReqPerSec.median, 0)} req/s`,
+      figure: `${fmt(result.ratio, 1)} ×`,
+      target: '≥ 5 × one at a time',
+      met: result.ratio >= 5,
+    },
+  ];
+  return { result, rows };
+}

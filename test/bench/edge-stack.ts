@@ -1,0 +1,99 @@
+/**
+ * The stack every edge scenario runs against: the built signaling server, the bench
+ * upstream (routed at `/up`), the built edge agent as a child process, and one client
+ * paired with it for real (the code read from the edge's log).
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type StartedEdge, startEdge } from '../helpers/edge.js';
+import {
+  type ClientSession,
+  connectPaired,
+  type PairedIdentity,
+  pairClient,
+  pairingWindowOf,
+} from '../helpers/pairing.js';
+import { type StartedSignaling, startSignaling } from '../helpers/signaling.js';
+import { type BenchUpstream, startBenchUpstream } from './bench-upstream.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface EdgeStack {
+  signaling: StartedSignaling;
+  upstream: BenchUpstream;
+  edge: StartedEdge;
+  paired: PairedIdentity;
+  /**
+   * A new authenticated session of the paired client (one at a time: they share its id;
+   * `close()` resolves once the id may register again).
+   */
+  session(): Promise<ClientSession>;
+  stop(): Promise<void>;
+}
+
+export interface EdgeStackOptions {
+  /** Profile the edge's CPU into this folder (see cpu-prof-preload.cjs). */
+  cpuProfileDir?: string;
+  /** Write the edge's peak memory by part to this file (see memory-preload.cjs). */
+  memoryLog?: string;
+  /** Folder the edge's built-in device API serves at `/api/media`. */
+  mediaDir?: string;
+  /** More environment for the edge (MALLOC_ARENA_MAX, say). */
+  edgeEnv?: Record<string, string>;
+}
+
+/** NODE_OPTIONS and settings of the profiling preloads asked for. */
+function preloads(options: EdgeStackOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  const requires: string[] = [];
+  if (options.cpuProfileDir) {
+    requires.push(`--require ${join(here, 'cpu-prof-preload.cjs')}`);
+    env.PEERFETCH_CPU_PROF_DIR = options.cpuProfileDir;
+  }
+  if (options.memoryLog) {
+    requires.push(`--require ${join(here, 'memory-preload.cjs')}`);
+    env.PEERFETCH_MEMORY_LOG = options.memoryLog;
+  }
+  return requires.length ? { ...env, NODE_OPTIONS: requires.join(' ') } : env;
+}
+
+export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<EdgeStack> {
+  // The bench opens far more PeerJS sockets per minute than the default limit of 60 allows.
+  const signaling = await startSignaling({ WS_RATE_LIMIT: '100000' });
+  const upstream = await startBenchUpstream();
+  let edge: StartedEdge | undefined;
+  try {
+    edge = await startEdge({
+      signalingUrl: signaling.url,
+      routes: { '/up': upstream.url },
+      mediaDir: options.mediaDir,
+      // The edge as shipped logs at info; debug lines per frame would be measured too.
+      env: {
+        PEERFETCH_LOG_LEVEL: 'info',
+        PEERFETCH_MAX_REQUEST_BODY_BYTES: String(2 ** 30),
+        ...preloads(options),
+        ...options.edgeEnv,
+      },
+    });
+    const { code } = await pairingWindowOf(edge);
+    const paired = await pairClient(signaling.port, edge, code);
+    const started = edge;
+    return {
+      signaling,
+      upstream,
+      edge: started,
+      paired,
+      session: () => connectPaired(signaling.port, started, paired),
+      async stop() {
+        await started.stop();
+        await upstream.stop();
+        await signaling.stop();
+      },
+    };
+  } catch (error) {
+    await edge?.stop();
+    await upstream.stop();
+    await signaling.stop();
+    throw error;
+  }
+}

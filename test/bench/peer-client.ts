@@ -1,0 +1,208 @@
+/**
+ * This process's side of the baselines: starts `bench-peer.ts` as a child process and
+ * connects to it with a stock PeerJS client on @roamhq/wrtc, raw, `binary`, or PeerFetch.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { holdMessages } from '@peerfetch/edge';
+import {
+  createPeerFetch,
+  type DataChannelLike,
+  openSession,
+  type PeerFetch,
+  type SessionOptions,
+} from '@peerfetch/shared';
+import type { DataConnection } from 'peerjs';
+import { type Peer, randomPeerId, waitForOpen } from '../helpers/peerjs-node.js';
+import { type PeerRequest, RawOp } from './bench-protocol.js';
+import { PATTERN } from './bench-upstream.js';
+import { receiveBytes, type SendPolicy, sendBytes } from './raw-channel.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface BenchPeer {
+  id: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Spawns the baseline server peer (optionally with extra node flags, such as --cpu-prof). */
+export async function startBenchPeer(port: number, nodeFlags: string[] = []): Promise<BenchPeer> {
+  const id = randomPeerId('bench');
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, '--import', 'tsx', join(here, 'bench-peer.ts'), String(port), id],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('bench peer did not start in 30 s')), 30_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line !== 'ready') return;
+      clearTimeout(timer);
+      resolve();
+    });
+    void exited.then(() => reject(new Error('bench peer exited before it was ready')));
+  });
+  return {
+    id,
+    process: child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function command(op: number, count = 0): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(9);
+  out[0] = op;
+  new DataView(out.buffer).setFloat64(1, count);
+  return out;
+}
+
+function nextMessage(channel: DataChannelLike): Promise<Uint8Array> {
+  return new Promise((resolve) => {
+    const onMessage = (event: MessageEvent<ArrayBuffer>) => {
+      channel.removeEventListener('message', onMessage);
+      resolve(new Uint8Array(event.data));
+    };
+    channel.addEventListener('message', onMessage);
+  });
+}
+
+async function connect(
+  peer: Peer,
+  peerId: string,
+  request: PeerRequest,
+  serialization: 'raw' | 'binary' = 'raw',
+): Promise<{ connection: DataConnection; channel: DataChannelLike & { release(): void } }> {
+  const connection = peer.connect(peerId, { reliable: true, serialization, metadata: request });
+  const channel = holdMessages(connection.dataChannel as unknown as DataChannelLike);
+  await waitForOpen(connection);
+  return { connection, channel };
+}
+
+export interface RawClient {
+  /** ms from asking to the last byte arriving. */
+  download(bytes: number): Promise<number>;
+  /** ms from the first byte sent to the server's receipt. */
+  upload(bytes: number): Promise<number>;
+  /** Round trip of a 128-byte message, in ms. */
+  echo(): Promise<number>;
+  close(): void;
+}
+
+export async function openRaw(peer: Peer, peerId: string, policy: SendPolicy): Promise<RawClient> {
+  const { connection, channel } = await connect(peer, peerId, { mode: 'raw', policy });
+  channel.release();
+  const echoMessage = new Uint8Array(128);
+  echoMessage[0] = RawOp.echo;
+  return {
+    async download(bytes) {
+      const started = performance.now();
+      const received = receiveBytes(channel, bytes);
+      channel.send(command(RawOp.download, bytes));
+      await received;
+      return performance.now() - started;
+    },
+    async upload(bytes) {
+      const started = performance.now();
+      const done = (async () => {
+        // The only message the server sends during an upload is its receipt.
+        const receipt = await nextMessage(channel);
+        if (receipt[0] !== RawOp.uploaded) throw new Error('unexpected upload receipt');
+      })();
+      channel.send(command(RawOp.upload, bytes));
+      await sendBytes(channel, bytes, PATTERN, policy);
+      await done;
+      return performance.now() - started;
+    },
+    async echo() {
+      const started = performance.now();
+      const answer = nextMessage(channel);
+      channel.send(echoMessage);
+      await answer;
+      return performance.now() - started;
+    },
+    close: () => connection.close(),
+  };
+}
+
+export interface BinaryClient {
+  download(bytes: number): Promise<number>;
+  close(): void;
+}
+
+/** PeerJS `binary` serialization: PeerJS chunks, packs and reassembles each message. */
+export async function openBinary(
+  peer: Peer,
+  peerId: string,
+  policy: SendPolicy,
+): Promise<BinaryClient> {
+  const { connection, channel } = await connect(peer, peerId, { mode: 'binary', policy }, 'binary');
+  channel.release();
+  return {
+    download(bytes) {
+      const started = performance.now();
+      return new Promise((resolve) => {
+        let received = 0;
+        const onData = (data: unknown) => {
+          received += (data as ArrayBuffer).byteLength;
+          if (received < bytes) return;
+          connection.off('data', onData);
+          resolve(performance.now() - started);
+        };
+        connection.on('data', onData);
+        connection.send(bytes);
+      });
+    },
+    close: () => connection.close(),
+  };
+}
+
+export interface DirectPeerFetch {
+  fetch: PeerFetch['fetch'];
+  close(): void;
+}
+
+/** A PeerFetch session with the bench peer, both sides tuned (no authentication: the sweep). */
+export async function openPeerFetch(
+  peer: Peer,
+  peerId: string,
+  client: Partial<SessionOptions>,
+  server: PeerRequest['session'],
+): Promise<DirectPeerFetch> {
+  const { connection, channel } = await connect(peer, peerId, {
+    mode: 'peerfetch',
+    session: server,
+  });
+  const pc = connection.peerConnection as unknown as { sctp?: { maxMessageSize?: number } };
+  const session = openSession(channel, {
+    ...client,
+    role: 'client',
+    maxMessageSize: pc.sctp?.maxMessageSize ?? 65536,
+  });
+  channel.release();
+  await session.ready;
+  const peerFetch = createPeerFetch(session);
+  return {
+    fetch: (input, init) => peerFetch.fetch(input, init),
+    close() {
+      session.close();
+      connection.close();
+    },
+  };
+}
+
+/** Reads a response body to the end; returns the byte count. */
+export async function drain(response: Response): Promise<number> {
+  let total = 0;
+  for await (const part of response.body!) total += part.byteLength;
+  return total;
+}
+
+export { randomPeerId };

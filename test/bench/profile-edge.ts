@@ -1,0 +1,36 @@
+/**
+ * Runs one scenario against an edge started with `--cpu-prof` and prints where the edge's
+ * time went (the profile is kept in bench/results/profiles/).
+ *
+ *   bash test/run-in-netns.sh npx tsx test/bench/profile-edge.ts concurrency|latency|download
+ */
+import { mkdir, readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runConcurrency } from './concurrency.js';
+import { summarizeProfile } from './cpu-profile-summary.js';
+import { startEdgeStack } from './edge-stack.js';
+import { runLatency } from './latency.js';
+import { runNodeThroughput } from './node-throughput.js';
+import { startBenchPeer } from './peer-client.js';
+
+const scenario = process.argv[2] ?? 'concurrency';
+const dir = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../bench/results/profiles',
+  `${scenario}-${Date.now()}`,
+);
+await mkdir(dir, { recursive: true });
+const stack = await startEdgeStack({ cpuProfileDir: dir });
+const benchPeer = await startBenchPeer(stack.signaling.port);
+try {
+  if (scenario === 'concurrency') await runConcurrency(stack, { repetitions: 1 });
+  else if (scenario === 'latency') await runLatency(stack, benchPeer, { rounds: 4 });
+  else await runNodeThroughput(stack, benchPeer, { sizeMiB: 64, repetitions: 2 });
+} finally {
+  await benchPeer.stop();
+  await stack.stop();
+}
+for (const file of await readdir(dir))
+  if (file.endsWith('.cpuprofile')) console.log(await summarizeProfile(join(dir, file)));
+process.exit(0);
