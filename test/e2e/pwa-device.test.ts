@@ -177,7 +177,7 @@ describe('the PWA with an edge', () => {
     await page.getByTestId('speedtest-run').click();
     const result = page.getByTestId('speedtest-result');
     await result.waitFor({ timeout: 90_000 });
-    const text = await result.textContent();
+    const text = (await result.textContent()) ?? '';
     expect(text).toMatch(/10\.0 MiB in/);
     const rate = Number(/([\d.]+)\s*MiB\/s/.exec(text)?.[1]);
     expect(rate).toBeGreaterThan(0);

@@ -3,13 +3,15 @@
  * `~/.config/peerfetch/devices.json`), mode 0600, replaced atomically. It also keeps this
  * client's own peer id: the edge knows a client by that id, so it must stay the same.
  */
+
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PAIRING_KEY_BYTES } from '@peerfetch/shared';
 import { z } from 'zod';
 import { writeFileAtomic } from '../state/atomic-write.js';
+import { readJsonFile, StateFileError } from '../state/json-file.js';
 
 const deviceSchema = z.strictObject({
   /** The edge's peer id. */
@@ -60,25 +62,16 @@ function newFile(): DevicesFile {
 
 /** Reads the file; a new client identity (not yet saved) when there is none. */
 export async function readDevices(path: string): Promise<DevicesFile> {
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return (await readJsonFile(path, fileSchema)) ?? newFile();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return newFile();
-    throw new DevicesError(`cannot read ${path} (${code ?? error})`);
+    if (!(error instanceof StateFileError)) throw error;
+    throw new DevicesError(
+      error.problem === 'unreadable'
+        ? `cannot read ${path} (${error.detail})`
+        : `${path} is corrupt; move it away and pair again`,
+    );
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new DevicesError(`${path} is corrupt; move it away and pair again`);
-  }
-  return parsed.data;
 }
 
 export async function writeDevices(path: string, file: DevicesFile): Promise<void> {

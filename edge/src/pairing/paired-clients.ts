@@ -3,12 +3,13 @@
  * replaced atomically so a crash mid-save leaves the previous list). Last-seen times are
  * kept in memory and saved at most once per debounce period, not on every session.
  */
-import { readFile } from 'node:fs/promises';
+
 import { join } from 'node:path';
 import { importPairingKey, PAIRING_KEY_BYTES } from '@peerfetch/shared';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
+import { readJsonFile, StateFileError } from '../state/json-file.js';
 
 /** A pairing key as WebCrypto holds it (the DOM's CryptoKey, which Node's types lack). */
 export type PairingKey = Awaited<ReturnType<typeof importPairingKey>>;
@@ -61,27 +62,16 @@ export interface PairedClients {
 }
 
 async function readClients(path: string): Promise<PairedClient[]> {
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return (await readJsonFile(path, fileSchema))?.clients ?? [];
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return [];
-    throw new PairedClientsError(`cannot read ${path} (${code ?? error}); fix its permissions`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) {
+    if (!(error instanceof StateFileError)) throw error;
     throw new PairedClientsError(
-      `paired clients file ${path} is corrupt; it was left in place. Restore it from a backup, or move it away (every client will need to pair again).`,
+      error.problem === 'unreadable'
+        ? `cannot read ${path} (${error.detail}); fix its permissions`
+        : `paired clients file ${path} is corrupt; it was left in place. Restore it from a backup, or move it away (every client will need to pair again).`,
     );
   }
-  return parsed.data.clients;
 }
 
 export async function loadPairedClients(options: PairedClientsOptions): Promise<PairedClients> {

@@ -3,11 +3,13 @@
  * Created once on first start and kept forever; a damaged file stops the edge rather than
  * silently turning it into a different device.
  */
+
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic-write.js';
+import { readJsonFile, StateFileError } from './json-file.js';
 
 export const IDENTITY_FILE = 'identity.json';
 
@@ -39,31 +41,16 @@ export function newIdentity(): Identity {
 /** Reads the identity; `undefined` only when the file does not exist. */
 export async function readIdentity(stateDir: string): Promise<Identity | undefined> {
   const path = join(stateDir, IDENTITY_FILE);
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return await readJsonFile(path, identitySchema);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
+    if (!(error instanceof StateFileError)) throw error;
     throw new IdentityError(
-      `cannot read identity file ${path} (${code ?? error}); fix its permissions`,
+      error.problem === 'unreadable'
+        ? `cannot read identity file ${path} (${error.detail}); fix its permissions`
+        : `identity file ${path} is corrupt (${error.detail}); it was left in place. Restore it from a backup, or move it away to give this device a new identity (paired phones will need to pair again).`,
     );
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new IdentityError(
-      `identity file ${path} is corrupt (not JSON); it was left in place. Restore it from a backup, or move it away to give this device a new identity (paired phones will need to pair again).`,
-    );
-  }
-  const parsed = identitySchema.safeParse(json);
-  if (!parsed.success) {
-    throw new IdentityError(
-      `identity file ${path} is corrupt (${parsed.error.issues[0]?.path.join('.') || 'content'} invalid); it was left in place. Restore it from a backup, or move it away to give this device a new identity.`,
-    );
-  }
-  return parsed.data;
 }
 
 /**
