@@ -7,6 +7,7 @@ export {
   type PeerFetchOptions,
 } from './client/peer-fetch.js';
 export * from './constants.js';
+export type { MediaItem, MediaPage } from './device-api.js';
 export * from './errors.js';
 export { type Logger, silentLogger } from './logger.js';
 export * from './pairing/index.js';

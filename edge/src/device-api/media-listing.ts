@@ -1,4 +1,5 @@
 /** `GET /api/media`: one page of the media folder, newest first. */
+import type { MediaItem, MediaPage } from '@peerfetch/shared';
 import type { MediaLibrary } from './media-library.js';
 import { THUMBNAIL_SOURCE_TYPES } from './thumbnails.js';
 
@@ -6,23 +7,7 @@ import { THUMBNAIL_SOURCE_TYPES } from './thumbnails.js';
 export const MEDIA_PAGE_DEFAULT = 50;
 export const MEDIA_PAGE_MAX = 500;
 
-export interface MediaItem {
-  name: string;
-  size: number;
-  type: string;
-  modified: string;
-  url: string;
-  thumbnailUrl: string | null;
-}
-
-export interface MediaPage {
-  items: MediaItem[];
-  total: number;
-  offset: number;
-  limit: number;
-  /** Path of the next page, or null on the last one. */
-  next: string | null;
-}
+export type { MediaItem, MediaPage } from '@peerfetch/shared';
 
 function intParam(params: URLSearchParams, name: string, fallback: number, max: number): number {
   const raw = params.get(name);

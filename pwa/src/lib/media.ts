@@ -1,21 +1,6 @@
-/** One file of a device's media folder, as `/api/media` lists it (edge/src/device-api). */
-export interface MediaItem {
-  name: string;
-  size: number;
-  type: string;
-  modified: string;
-  /** Path of the file on the device. */
-  url: string;
-  /** Path of its thumbnail, or null for files without one (videos, ...). */
-  thumbnailUrl: string | null;
-}
+import type { MediaItem, MediaPage } from '@peerfetch/shared';
 
-export interface MediaPage {
-  items: MediaItem[];
-  total: number;
-  /** Path of the next page, or null on the last one. */
-  next: string | null;
-}
+export type { MediaItem, MediaPage };
 
 /** The first page's path. */
 export function firstMediaPage(limit: number): string {
@@ -31,7 +16,13 @@ export function parseMediaPage(body: unknown): MediaPage {
   ) {
     throw new Error('The device answered the media list in a form this app does not understand.');
   }
-  const raw = body as { items: unknown[]; total?: unknown; next?: unknown };
+  const raw = body as {
+    items: unknown[];
+    total?: unknown;
+    offset?: unknown;
+    limit?: unknown;
+    next?: unknown;
+  };
   const items: MediaItem[] = [];
   for (const entry of raw.items) {
     if (typeof entry !== 'object' || entry === null) continue;
@@ -50,6 +41,8 @@ export function parseMediaPage(body: unknown): MediaPage {
   return {
     items,
     total: typeof raw.total === 'number' ? raw.total : items.length,
+    offset: typeof raw.offset === 'number' ? raw.offset : 0,
+    limit: typeof raw.limit === 'number' ? raw.limit : items.length,
     next: typeof raw.next === 'string' && raw.next.startsWith('/') ? raw.next : null,
   };
 }
