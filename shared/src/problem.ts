@@ -36,6 +36,15 @@ export function statusTitle(status: number): string {
   return TITLES[status] ?? 'Error';
 }
 
+/** The body of a problem: the title follows from the status. */
+export function problemBody(
+  status: number,
+  detail: string,
+  extra: Omit<Partial<Problem>, 'status'> = {},
+): Problem {
+  return { type: 'about:blank', title: statusTitle(status), status, detail, ...extra };
+}
+
 /** Builds a problem+json Response; `headers` are added to the content type. */
 export function problemResponse(
   status: number,
@@ -43,14 +52,7 @@ export function problemResponse(
   extra: Omit<Partial<Problem>, 'status'> = {},
   headers: Record<string, string> = {},
 ): Response {
-  const body: Problem = {
-    type: 'about:blank',
-    title: statusTitle(status),
-    status,
-    detail,
-    ...extra,
-  };
-  return new Response(JSON.stringify(body), {
+  return new Response(JSON.stringify(problemBody(status, detail, extra)), {
     status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
   });

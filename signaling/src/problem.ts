@@ -1,7 +1,7 @@
 /**
  * RFC 9457 problem bodies from express, the same shape as `problemResponse` in shared.
  */
-import { PROBLEM_CONTENT_TYPE, type Problem, statusTitle } from '@peerfetch/shared';
+import { PROBLEM_CONTENT_TYPE, type Problem, problemBody, statusTitle } from '@peerfetch/shared';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 
@@ -11,14 +11,10 @@ export function sendProblem(
   detail: string,
   extra: Omit<Partial<Problem>, 'status'> = {},
 ): void {
-  const body: Problem = {
-    type: 'about:blank',
-    title: statusTitle(status),
-    status,
-    detail,
-    ...extra,
-  };
-  res.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+  res
+    .status(status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemBody(status, detail, extra)));
 }
 
 /** Answers anything no route took with 404. */
