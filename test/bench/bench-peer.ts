@@ -14,7 +14,13 @@ import type { DataConnection } from 'peerjs';
 import { createNodePeer } from '../helpers/peerjs-node.js';
 import { type PeerRequest, RawOp } from './bench-protocol.js';
 import { PATTERN } from './bench-upstream.js';
-import { type SendPolicy, sendBytes, waitForDrain } from './raw-channel.js';
+import {
+  RawCredit,
+  type SendPolicy,
+  sendBytes,
+  sendBytesWindowed,
+  waitForDrain,
+} from './raw-channel.js';
 
 const [port, id] = process.argv.slice(2);
 if (!port || !id) {
@@ -52,6 +58,7 @@ async function handle(request: Request): Promise<Response> {
 /** Raw mode: one command per message, answered on the bare channel. */
 function serveRaw(connection: DataConnection, channel: DataChannelLike, policy: SendPolicy) {
   let uploadLeft = 0;
+  let credit: RawCredit | undefined;
   channel.addEventListener('message', (event: MessageEvent<ArrayBuffer>) => {
     const data = new Uint8Array(event.data);
     if (uploadLeft > 0) {
@@ -64,6 +71,13 @@ function serveRaw(connection: DataConnection, channel: DataChannelLike, policy: 
       void sendBytes(channel, count, PATTERN, policy).catch(() => connection.close());
     else if (data[0] === RawOp.echo) channel.send(data);
     else if (data[0] === RawOp.upload) uploadLeft = count;
+    else if (data[0] === RawOp.credit) credit?.add(count);
+    else if (data[0] === RawOp.windowedDownload) {
+      credit = new RawCredit(new DataView(event.data).getFloat64(9));
+      void sendBytesWindowed(channel, count, PATTERN, policy, credit).catch(() =>
+        connection.close(),
+      );
+    }
   });
 }
 

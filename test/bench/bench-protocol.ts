@@ -15,5 +15,17 @@ export interface PeerRequest {
   };
 }
 
-/** First byte of a raw-mode command; download and upload carry a float64 byte count after it. */
-export const RawOp = { download: 1, echo: 2, upload: 3, uploaded: 4 } as const;
+/**
+ * First byte of a raw-mode command; download and upload carry a float64 byte count after it.
+ * `windowedDownload` is a download paced like PeerFetch's credit (float64 count, then float64
+ * window: the sender never has more than the window unacknowledged); the receiver answers
+ * with `credit` messages (float64 bytes) as it receives.
+ */
+export const RawOp = {
+  download: 1,
+  echo: 2,
+  upload: 3,
+  uploaded: 4,
+  windowedDownload: 5,
+  credit: 6,
+} as const;

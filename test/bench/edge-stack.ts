@@ -3,6 +3,7 @@
  * upstream (routed at `/up`), the built edge agent as a child process, and one client
  * paired with it for real (the code read from the edge's log).
  */
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type StartedEdge, startEdge } from '../helpers/edge.js';
@@ -40,12 +41,29 @@ export interface EdgeStackOptions {
   mediaDir?: string;
   /** More environment for the edge (MALLOC_ARENA_MAX, say). */
   edgeEnv?: Record<string, string>;
+  /** Run the edge with its systemd unit's memory settings (see serviceEnvironment). Default true. */
+  serviceSettings?: boolean;
 }
 
-/** NODE_OPTIONS and settings of the profiling preloads asked for. */
-function preloads(options: EdgeStackOptions): Record<string, string> {
+/** Settings the systemd unit gives the edge that change how it runs (not where it keeps state). */
+const SERVICE_SETTINGS = ['NODE_OPTIONS', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_'];
+
+/** The edge runs with its systemd unit's memory settings, so the bench measures it as shipped. */
+export function serviceEnvironment(
+  unitPath = join(here, '../../edge/systemd/peerfetch-edge.service'),
+): Record<string, string> {
   const env: Record<string, string> = {};
-  const requires: string[] = [];
+  for (const line of readFileSync(unitPath, 'utf8').split('\n')) {
+    const match = /^Environment=([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (match && SERVICE_SETTINGS.includes(match[1]!)) env[match[1]!] = match[2]!;
+  }
+  return env;
+}
+
+/** The unit's settings plus NODE_OPTIONS and settings of the profiling preloads asked for. */
+function preloads(options: EdgeStackOptions): Record<string, string> {
+  const env = options.serviceSettings === false ? {} : serviceEnvironment();
+  const requires: string[] = env.NODE_OPTIONS ? [env.NODE_OPTIONS] : [];
   if (options.cpuProfileDir) {
     requires.push(`--require ${join(here, 'cpu-prof-preload.cjs')}`);
     env.PEERFETCH_CPU_PROF_DIR = options.cpuProfileDir;
@@ -54,7 +72,8 @@ function preloads(options: EdgeStackOptions): Record<string, string> {
     requires.push(`--require ${join(here, 'memory-preload.cjs')}`);
     env.PEERFETCH_MEMORY_LOG = options.memoryLog;
   }
-  return requires.length ? { ...env, NODE_OPTIONS: requires.join(' ') } : env;
+  if (requires.length) env.NODE_OPTIONS = requires.join(' ');
+  return env;
 }
 
 export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<EdgeStack> {

@@ -89,6 +89,11 @@ async function connect(
 export interface RawClient {
   /** ms from asking to the last byte arriving. */
   download(bytes: number): Promise<number>;
+  /**
+   * The same, paced as PeerFetch paces a body: at most `window` bytes unacknowledged, a
+   * credit message back per quarter window received (what PeerFetch's receiver does).
+   */
+  windowedDownload(bytes: number, window: number): Promise<number>;
   /** ms from the first byte sent to the server's receipt. */
   upload(bytes: number): Promise<number>;
   /** Round trip of a 128-byte message, in ms. */
@@ -107,6 +112,26 @@ export async function openRaw(peer: Peer, peerId: string, policy: SendPolicy): P
       const received = receiveBytes(channel, bytes);
       channel.send(command(RawOp.download, bytes));
       await received;
+      return performance.now() - started;
+    },
+    async windowedDownload(bytes, window) {
+      const started = performance.now();
+      let unacknowledged = 0;
+      const grant = (event: unknown) => {
+        unacknowledged += (event as MessageEvent<ArrayBuffer>).data.byteLength;
+        if (unacknowledged < window / 4) return;
+        channel.send(command(RawOp.credit, unacknowledged));
+        unacknowledged = 0;
+      };
+      channel.addEventListener('message', grant);
+      const received = receiveBytes(channel, bytes);
+      const ask = new Uint8Array(17);
+      ask[0] = RawOp.windowedDownload;
+      new DataView(ask.buffer).setFloat64(1, bytes);
+      new DataView(ask.buffer).setFloat64(9, window);
+      channel.send(ask);
+      await received;
+      channel.removeEventListener('message', grant);
       return performance.now() - started;
     },
     async upload(bytes) {

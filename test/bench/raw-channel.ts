@@ -76,3 +76,60 @@ export function receiveBytes(channel: DataChannelLike, total: number): Promise<v
     channel.addEventListener('close', onClose);
   });
 }
+
+/** The credit a windowed sender has left, and a way to wait until it grows. */
+export class RawCredit {
+  #bytes: number;
+  #wake: (() => void) | undefined;
+  constructor(window: number) {
+    this.#bytes = window;
+  }
+  get bytes(): number {
+    return this.#bytes;
+  }
+  add(bytes: number): void {
+    this.#bytes += bytes;
+    this.#wake?.();
+  }
+  take(bytes: number): void {
+    this.#bytes -= bytes;
+  }
+  /** Resolves at the next `add` (or at once when the channel closed). */
+  grown(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = () => {
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+}
+
+/**
+ * `sendBytes` paced as PeerFetch paces a body: never more than the credit unacknowledged,
+ * frames cut at the credit. What PeerFetch adds over this is its own code.
+ */
+export async function sendBytesWindowed(
+  channel: DataChannelLike,
+  total: number,
+  pattern: Uint8Array,
+  policy: SendPolicy,
+  credit: RawCredit,
+): Promise<void> {
+  const frame = pattern.slice(0, policy.frameSize);
+  for (let sent = 0; sent < total; ) {
+    if (channel.readyState !== 'open') throw new Error('channel closed while sending');
+    if (credit.bytes <= 0) {
+      await credit.grown();
+      continue;
+    }
+    if (channel.bufferedAmount > policy.highWaterMark) {
+      await waitForDrain(channel, policy);
+      continue;
+    }
+    const n = Math.min(policy.frameSize, total - sent, credit.bytes);
+    channel.send(n === frame.byteLength ? frame : frame.slice(0, n));
+    credit.take(n);
+    sent += n;
+  }
+}

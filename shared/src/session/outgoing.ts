@@ -1,6 +1,6 @@
 import { FRAME_HEADER_SIZE, HEAD_LENGTH_SIZE } from '../constants.js';
 import { toError } from '../errors.js';
-import { encodeFrame, encodeUint32 } from '../wire/frame.js';
+import { encodeFrameInto, encodeUint32, frameSize } from '../wire/frame.js';
 import { FrameFlag, FrameType } from '../wire/frame-types.js';
 import type { BodySource } from './body-source.js';
 
@@ -79,28 +79,33 @@ export class OutgoingMessage {
     if (this.isReady) this.#o.onReady();
   }
 
-  /** The next frame. Only call while `isReady`. */
-  nextFrame(): Uint8Array<ArrayBuffer> {
+  /**
+   * The next frame. Only call while `isReady`. It is encoded into `bufferFor(size)` (a new
+   * buffer by default); a caller that passes a reused buffer must send the frame before the
+   * next call.
+   */
+  nextFrame(
+    bufferFor: (size: number) => Uint8Array<ArrayBuffer> = newBuffer,
+  ): Uint8Array<ArrayBuffer> {
     const headPart = this.#headSent ? 0 : HEAD_LENGTH_SIZE + this.#o.head.byteLength;
     const room = this.#o.maxFrameSize - FRAME_HEADER_SIZE - headPart;
     const parts = this.#take(Math.min(room, this.#buffered, this.#credit));
     const end = this.#sourceDone && this.#buffered === 0;
     const flags = end ? FrameFlag.End : 0;
-    let frame: Uint8Array<ArrayBuffer>;
-    if (this.#headSent) {
-      frame = encodeFrame(FrameType.Data, flags, this.#o.ticket, ...parts);
-    } else {
+    let type: FrameType = FrameType.Data;
+    if (!this.#headSent) {
       const { head } = this.#o;
-      frame = encodeFrame(
-        this.#o.type,
-        flags,
-        this.#o.ticket,
-        encodeUint32(head.byteLength),
-        head,
-        ...parts,
-      );
+      parts.unshift(encodeUint32(head.byteLength), head);
+      type = this.#o.type;
       this.#headSent = true;
     }
+    const frame = encodeFrameInto(
+      bufferFor(frameSize(parts)),
+      type,
+      flags,
+      this.#o.ticket,
+      ...parts,
+    );
     if (end) this.#endSent = true;
     else this.#pump();
     return frame;
@@ -191,4 +196,8 @@ export class OutgoingMessage {
     this.stop(error);
     this.#o.onSourceError(error);
   }
+}
+
+function newBuffer(size: number): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(size);
 }

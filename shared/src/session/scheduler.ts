@@ -28,6 +28,17 @@ export class FrameScheduler {
    */
   #lastBufferedAmount = 0;
   #sentSinceRead = 0;
+  /**
+   * Every message frame is encoded into this one buffer (grown to the largest frame), since
+   * channels copy what `send` is given (the WebRTC spec; @roamhq/wrtc and the in-memory
+   * channel too). A download then leaves no 256 KiB garbage buffer per frame for V8 to
+   * collect lazily, which kept the edge's RSS high (docs/PERFORMANCE.md, memory).
+   */
+  #frameBuffer = new Uint8Array(0);
+  readonly #bufferFor = (size: number): Uint8Array<ArrayBuffer> => {
+    if (this.#frameBuffer.byteLength < size) this.#frameBuffer = new Uint8Array(size);
+    return this.#frameBuffer;
+  };
   #closed = false;
   #wakeDrain: (() => void) | undefined;
 
@@ -57,6 +68,7 @@ export class FrameScheduler {
 
   close(): void {
     this.#closed = true;
+    this.#frameBuffer = new Uint8Array(0);
     this.#ring.length = 0;
     this.#inRing.clear();
     this.#wakeDrain?.();
@@ -74,7 +86,7 @@ export class FrameScheduler {
         const message = this.#ring.shift()!;
         this.#inRing.delete(message);
         if (!message.isReady) continue;
-        const frame = message.nextFrame();
+        const frame = message.nextFrame(this.#bufferFor);
         this.#channel.send(frame);
         this.#sentSinceRead += frame.byteLength;
         message.afterSend();

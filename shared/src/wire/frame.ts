@@ -52,12 +52,31 @@ export function encodeFrame(
   ticket: number,
   ...parts: Uint8Array[]
 ): Uint8Array<ArrayBuffer> {
+  return encodeFrameInto(new Uint8Array(frameSize(parts)), type, flags, ticket, ...parts);
+}
+
+/** Bytes of the frame that carries `parts` as its payload. */
+export function frameSize(parts: readonly Uint8Array[]): number {
   let size = FRAME_HEADER_SIZE;
   for (const part of parts) size += part.byteLength;
-  const frame = new Uint8Array(size);
+  return size;
+}
+
+/**
+ * Encodes one frame at the start of `buffer` (at least {@link frameSize} bytes) and returns
+ * a view of exactly the frame. For a sender that reuses one buffer: channels copy on send.
+ */
+export function encodeFrameInto(
+  buffer: Uint8Array<ArrayBuffer>,
+  type: FrameType,
+  flags: number,
+  ticket: number,
+  ...parts: Uint8Array[]
+): Uint8Array<ArrayBuffer> {
+  const frame = buffer.subarray(0, frameSize(parts));
   frame[0] = type;
   frame[1] = flags;
-  new DataView(frame.buffer).setUint32(2, ticket);
+  new DataView(frame.buffer, frame.byteOffset).setUint32(2, ticket);
   let offset = FRAME_HEADER_SIZE;
   for (const part of parts) {
     frame.set(part, offset);
