@@ -7,6 +7,7 @@ export {
   connectToDevice,
   DeviceChoiceError,
   type DeviceConnection,
+  openAuthenticatedSession,
 } from './client/connect.js';
 export { devicesPath, readDevices, type StoredDevice } from './client/devices-store.js';
 export { ConfigError, type EdgeConfig, loadConfig, resolveConfig } from './config/index.js';

@@ -4,14 +4,11 @@
  * stored key. Also the in-process PeerJS client session that tests poke at the wire with.
  */
 import { randomBytes } from 'node:crypto';
-import { holdMessages } from '@peerfetch/edge';
+import { holdMessages, openAuthenticatedSession } from '@peerfetch/edge';
 import {
   type ClientCredentials,
-  channelBinding,
-  clientAuthenticator,
   createPeerFetch,
   importPairingKey,
-  openSession,
   type PeerFetch,
   type PeerFetchSession,
 } from '@peerfetch/shared';
@@ -98,7 +95,7 @@ export async function connectClient(
   peer.removeAllListeners('error');
   peer.on('error', () => {});
   const connection = peer.connect(deviceId, { reliable: true, serialization: 'raw' });
-  const held = holdMessages(connection.dataChannel);
+  const held = holdMessages(connection.dataChannel, connection.peerConnection);
   if (options.record) {
     const { record } = options;
     const send = held.send;
@@ -121,25 +118,12 @@ export async function connectClient(
       );
       connection.once('open', () => {
         clearTimeout(timer);
-        const pc = connection.peerConnection as unknown as RTCPeerConnection & {
-          sctp?: { maxMessageSize?: number };
-        };
-        const binding = channelBinding('client', {
-          localId: options.identity.id,
-          remoteId: deviceId,
-          localSdp: pc.localDescription?.sdp ?? '',
-          remoteSdp: pc.remoteDescription?.sdp ?? '',
+        const opened = openAuthenticatedSession(connection, held, {
+          clientId: options.identity.id,
+          deviceId,
+          clientName: options.clientName ?? 'integration test',
+          credentials: options.credentials,
         });
-        const opened = openSession(held, {
-          role: 'client',
-          maxMessageSize: pc.sctp?.maxMessageSize ?? 65536,
-          authenticate: clientAuthenticator({
-            binding,
-            clientName: options.clientName ?? 'integration test',
-            credentials: options.credentials,
-          }),
-        });
-        held.release();
         resolvePromise(opened);
       });
       connection.once('error', (error) => {

@@ -16,7 +16,7 @@ import {
   type Session,
 } from '@peerfetch/shared';
 import { peerServerTarget } from '../presence/signaling-target.js';
-import { holdMessages } from '../sessions/held-channel.js';
+import { type HeldChannel, holdMessages } from '../sessions/held-channel.js';
 import { type DataConnection, loadPeer, maxMessageSizeOf, type Peer } from '../webrtc/index.js';
 
 export interface ConnectOptions {
@@ -103,6 +103,41 @@ function register(peer: Peer, signalingUrl: string): Promise<void> {
 }
 
 /**
+ * Opens the client's authenticated session on an open DataConnection, bound to this
+ * connection's DTLS fingerprints, and releases the held channel. Call it inside the
+ * connection's 'open' event (see openClientSession below).
+ */
+export function openAuthenticatedSession(
+  connection: DataConnection,
+  held: HeldChannel,
+  options: {
+    clientId: string;
+    deviceId: string;
+    clientName: string;
+    credentials: ClientCredentials;
+  },
+): PeerFetchSession {
+  const pc = connection.peerConnection;
+  const binding = channelBinding('client', {
+    localId: options.clientId,
+    remoteId: options.deviceId,
+    localSdp: pc.localDescription?.sdp ?? '',
+    remoteSdp: pc.remoteDescription?.sdp ?? '',
+  });
+  const session = openSession(held, {
+    role: 'client',
+    maxMessageSize: maxMessageSizeOf(pc),
+    authenticate: clientAuthenticator({
+      binding,
+      clientName: options.clientName,
+      credentials: options.credentials,
+    }),
+  });
+  held.release();
+  return session;
+}
+
+/**
  * Resolves with a client session made inside the connection's 'open' event itself: the
  * edge's HELLO may be queued right behind 'open' (@roamhq/wrtc dispatches events through
  * process.nextTick), and a promise continuation would run too late to see it.
@@ -118,23 +153,12 @@ function openClientSession(
   return new Promise((resolve, reject) => {
     connection.once('open', () => {
       try {
-        const pc = connection.peerConnection;
-        const binding = channelBinding('client', {
-          localId: options.client.id,
-          remoteId: deviceId,
-          localSdp: pc.localDescription?.sdp ?? '',
-          remoteSdp: pc.remoteDescription?.sdp ?? '',
+        const session = openAuthenticatedSession(connection, held, {
+          clientId: options.client.id,
+          deviceId,
+          clientName: options.clientName,
+          credentials: options.credentials,
         });
-        const session = openSession(held, {
-          role: 'client',
-          maxMessageSize: maxMessageSizeOf(pc),
-          authenticate: clientAuthenticator({
-            binding,
-            clientName: options.clientName,
-            credentials: options.credentials,
-          }),
-        });
-        held.release();
         resolve(session);
       } catch (error) {
         reject(error);
