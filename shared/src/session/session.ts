@@ -93,6 +93,8 @@ export class PeerFetchSession implements Session {
   #highestPeerTicket = 0;
   #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   #authRun: Promise<void> | undefined;
+  /** Set when the peer ended the session during authentication. */
+  #peerGone = false;
   #onRequest: ((ticket: ServerTicket, head: RequestHead) => void) | undefined;
 
   constructor(channel: DataChannelLike, options: ResolvedSessionOptions) {
@@ -368,9 +370,17 @@ export class PeerFetchSession implements Session {
     } catch (error) {
       // The cause keeps the authenticator's own error (for example "device not verified").
       const cause = toError(error);
-      this.#fail(
-        new ProtocolError('handshake-failed', `authentication failed: ${cause.message}`, { cause }),
+      const failure = new ProtocolError(
+        'handshake-failed',
+        `authentication failed: ${cause.message}`,
+        {
+          cause,
+        },
       );
+      // The peer already left (its ERROR or the channel closing ended the exchange): say
+      // nothing more. A native channel may crash when written after the peer closed it.
+      if (this.#peerGone) this.#terminate(failure);
+      else this.#fail(failure);
       return;
     }
     this.#open();
@@ -405,6 +415,7 @@ export class PeerFetchSession implements Session {
       this.#terminate(error);
       return;
     }
+    this.#peerGone = true;
     this.#auth.close(error);
     void this.#authRun.finally(() => this.#terminate(error));
   }

@@ -154,3 +154,22 @@ describe('tolerated races', () => {
     expect(await setup.session.closed).toBeUndefined();
   });
 });
+
+describe('a peer that leaves during authentication', () => {
+  it('gets no farewell frames written after it', async () => {
+    const channel = new FakeChannel();
+    const session = openSession(channel, {
+      role: 'server',
+      maxMessageSize: 256 * 1024,
+      authenticate: async (auth) => {
+        await auth.receive();
+      },
+    });
+    channel.inject(rawFrames.hello().buffer);
+    const sentBefore = channel.sent.length;
+    channel.inject(encodeFrame(FrameType.Error, 0, 0, new Uint8Array()).buffer);
+    const reason = await session.closed;
+    expect(reason).toMatchObject({ code: 'handshake-failed' });
+    expect(channel.sent.length).toBe(sentBefore);
+  });
+});
