@@ -24,7 +24,7 @@ export { newPairingCode } from './pairing/pairing-window.js';
 export { createRouter, type Route, type RouteHandler } from './router/router.js';
 export { createUpstreamHandler } from './router/upstream.js';
 export { authenticatorFor, type EdgeAuthDeps } from './sessions/authenticate.js';
-export { type HeldChannel, holdMessages } from './sessions/held-channel.js';
+export { closeWhenSettled, type HeldChannel, holdMessages } from './sessions/held-channel.js';
 export {
   createSessionManager,
   type IncomingConnection,

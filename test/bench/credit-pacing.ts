@@ -7,6 +7,9 @@
  *
  *   bash test/run-in-netns.sh npx tsx test/bench/credit-pacing.ts [--mib 64] [--repetitions 3] [--plain]
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_WINDOW } from '@peerfetch/shared';
 import { createNodePeer } from '../helpers/peerjs-node.js';
@@ -24,7 +27,10 @@ const { values } = parseArgs({
   },
 });
 const bytes = Number(values.mib) * MiB;
-const stack = await startEdgeStack({ serviceSettings: !values.plain });
+// The same bytes as a file in the media folder: the edge's own device API, no HTTP hop.
+const mediaDir = await mkdtemp(join(tmpdir(), 'pf-bench-media-'));
+await writeFile(join(mediaDir, 'clip.mp4'), new Uint8Array(bytes).fill(7));
+const stack = await startEdgeStack({ serviceSettings: !values.plain, mediaDir });
 const benchPeer = await startBenchPeer(stack.signaling.port);
 const samples: Record<string, number[]> = {};
 const note = (name: string, ms: number) => {
@@ -49,6 +55,10 @@ try {
     const received = await drain(await session.fetch(`/up/bytes?n=${bytes}`));
     if (received !== bytes) throw new Error(`PeerFetch: ${received} of ${bytes} bytes`);
     note('PeerFetch from the edge', performance.now() - started);
+    const fileStarted = performance.now();
+    const fileBytes = await drain(await session.fetch('/api/media/clip.mp4'));
+    if (fileBytes !== bytes) throw new Error(`PeerFetch file: ${fileBytes} of ${bytes} bytes`);
+    note('PeerFetch from the edge, device API file', performance.now() - fileStarted);
     const directStarted = performance.now();
     // 64 KiB source chunks, as an HTTP or file stream gives the edge.
     const directBytes = await drain(await direct.fetch(`/bytes?n=${bytes}&chunk=65536`));
@@ -67,5 +77,6 @@ try {
 } finally {
   await benchPeer.stop();
   await stack.stop();
+  await rm(mediaDir, { recursive: true, force: true });
 }
 process.exit(0);

@@ -4,7 +4,7 @@
  * stored key. Also the in-process PeerJS client session that tests poke at the wire with.
  */
 import { randomBytes } from 'node:crypto';
-import { holdMessages, openAuthenticatedSession } from '@peerfetch/edge';
+import { closeWhenSettled, holdMessages, openAuthenticatedSession } from '@peerfetch/edge';
 import {
   type ClientCredentials,
   createPeerFetch,
@@ -105,7 +105,7 @@ export async function connectClient(
     };
   }
   const close = async () => {
-    connection.close();
+    await closeWhenSettled(connection, held);
     peer.destroy();
     await new Promise((r) => setTimeout(r, UNREGISTER_SETTLE_MS));
   };

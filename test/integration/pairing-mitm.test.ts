@@ -12,7 +12,7 @@ import {
   holdMessages,
   type IncomingConnection,
 } from '@peerfetch/edge';
-import { importPairingKey, rawFrames } from '@peerfetch/shared';
+import { decodeFrame, FrameType, importPairingKey, rawFrames } from '@peerfetch/shared';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -211,9 +211,14 @@ describe('a recorded handshake', () => {
     });
     try {
       const connection = peer.connect(edge.peerId, { reliable: true, serialization: 'raw' });
-      const channel = holdMessages(connection.dataChannel);
+      const channel = holdMessages(connection.dataChannel, connection.peerConnection);
       const received: unknown[] = [];
-      channel.addEventListener('message', (e) => received.push(e));
+      let refused = false;
+      channel.addEventListener('message', (e) => {
+        received.push(e);
+        const data = new Uint8Array((e as MessageEvent<ArrayBuffer>).data);
+        if (decodeFrame(data, 1 << 20).type === FrameType.Error) refused = true;
+      });
       channel.release();
       const closed = new Promise<void>((r) => connection.on('close', () => r()));
       await waitForOpen(connection);
@@ -221,8 +226,9 @@ describe('a recorded handshake', () => {
         ...recorded,
         rawFrames.request(9, { method: 'GET', path: '/up/json', headers: [] }),
       ]) {
-        if (!connection.open) break; // the edge has already refused and closed
-        connection.dataChannel.send(message as Uint8Array<ArrayBuffer>);
+        // Once the edge has refused it closes the channel: a write then races that close.
+        if (refused || !connection.open) break;
+        channel.send(message as Uint8Array<ArrayBuffer>);
         await new Promise((r) => setTimeout(r, 150)); // let the edge answer, as a live peer would
       }
       await closed;

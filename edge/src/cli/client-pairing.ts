@@ -40,7 +40,7 @@ export async function pair(options: PairOptions, env: NodeJS.ProcessEnv): Promis
       },
     },
   });
-  connection.close();
+  await connection.close();
   if (!paired) throw new Error('the device accepted the session but did not pair');
   const edgeName = paired.edgeName;
   file = withDevice(file, {

@@ -73,7 +73,7 @@ async function runFetch(path: string, options: FetchOptions): Promise<number> {
     }
     return 0;
   } finally {
-    connection.close();
+    await connection.close();
   }
 }
 

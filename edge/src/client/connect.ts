@@ -16,7 +16,7 @@ import {
   type Session,
 } from '@peerfetch/shared';
 import { peerServerTarget } from '../presence/signaling-target.js';
-import { type HeldChannel, holdMessages } from '../sessions/held-channel.js';
+import { closeWhenSettled, type HeldChannel, holdMessages } from '../sessions/held-channel.js';
 import { type DataConnection, loadPeer, maxMessageSizeOf, type Peer } from '../webrtc/index.js';
 
 export interface ConnectOptions {
@@ -45,7 +45,8 @@ export interface DeviceConnection {
   deviceId: string;
   session: Session;
   fetch: PeerFetch['fetch'];
-  close(): void;
+  /** Ends the session, then closes the connection once its channel has settled. */
+  close(): Promise<void>;
 }
 
 /** No device was named and the room does not hold exactly one edge; the message lists them. */
@@ -145,11 +146,10 @@ export function openAuthenticatedSession(
 function openClientSession(
   peer: Peer,
   connection: DataConnection,
+  held: HeldChannel,
   options: ConnectOptions & { deviceId: string },
 ): Promise<PeerFetchSession> {
   const { deviceId } = options;
-  // PeerJS makes the caller's channel inside connect(): hold its messages from now on.
-  const held = holdMessages(connection.dataChannel, connection.peerConnection);
   return new Promise((resolve, reject) => {
     connection.once('open', () => {
       try {
@@ -178,6 +178,8 @@ export async function connectToDevice(options: ConnectOptions): Promise<DeviceCo
   const timeoutMs = options.timeoutMs ?? 20_000;
   const Peer = await loadPeer();
   const { id, token } = options.client;
+  let connection: DataConnection | undefined;
+  let held: HeldChannel | undefined;
   const peer = new Peer(id, {
     ...peerServerTarget(options.signalingUrl),
     key: options.key ?? 'peerjs',
@@ -200,9 +202,11 @@ export async function connectToDevice(options: ConnectOptions): Promise<DeviceCo
     }
     const deviceId =
       options.deviceId ?? (await singleEdgeInRoom(rooms, { id, token }, options.clientName));
-    const connection = peer.connect(deviceId, { reliable: true, serialization: 'raw' });
+    connection = peer.connect(deviceId, { reliable: true, serialization: 'raw' });
+    // PeerJS makes the caller's channel inside connect(): hold its messages from now on.
+    held = holdMessages(connection.dataChannel, connection.peerConnection);
     const session = await withTimeout(
-      openClientSession(peer, connection, { ...options, deviceId }),
+      openClientSession(peer, connection, held, { ...options, deviceId }),
       timeoutMs,
       `could not open a connection to device ${deviceId}`,
     );
@@ -214,17 +218,19 @@ export async function connectToDevice(options: ConnectOptions): Promise<DeviceCo
       },
     );
     const client = createPeerFetch(session, { timeoutMs: options.requestTimeoutMs });
+    const open = { connection, held };
     return {
       deviceId,
       session,
       fetch: (input, init) => client.fetch(input, init),
-      close() {
+      async close() {
         session.close();
-        connection.close();
+        await closeWhenSettled(open.connection, open.held);
         peer.destroy();
       },
     };
   } catch (error) {
+    if (connection) await closeWhenSettled(connection, held);
     peer.destroy();
     throw error;
   }

@@ -1,6 +1,6 @@
 import { createMemoryChannelPair } from '@peerfetch/shared';
 import { describe, expect, it } from 'vitest';
-import { holdMessages, onRemoteDataChannel } from './held-channel.js';
+import { closeWhenSettled, holdMessages, onRemoteDataChannel } from './held-channel.js';
 
 const bytes = (e: unknown) => [...new Uint8Array((e as MessageEvent).data as ArrayBuffer)];
 
@@ -68,6 +68,41 @@ describe('after the peer connection closes', () => {
     expect(held.bufferedAmount).toBe(0);
     expect(() => held.send(new Uint8Array([1]))).toThrow(/closed/);
     expect(() => held.close()).not.toThrow();
+  });
+});
+
+describe('closeWhenSettled', () => {
+  it('closes the connection only after the channel has reported its close', async () => {
+    const [a, b] = createMemoryChannelPair({ latencyMs: 30 });
+    const held = holdMessages(a);
+    let closedAt: number | undefined;
+    const connection = { close: () => (closedAt = performance.now()) };
+    const started = performance.now();
+    held.close();
+    const closing = closeWhenSettled(connection, held);
+    expect(closedAt).toBeUndefined();
+    await closing;
+    expect(b.readyState).toBe('closed');
+    expect(closedAt! - started).toBeLessThan(1000);
+  });
+
+  it('closes the connection at once when its peer connection was closed', async () => {
+    const [a] = createMemoryChannelPair();
+    const peerConnection = { close() {} };
+    const held = holdMessages(a, peerConnection);
+    peerConnection.close();
+    let closed = false;
+    await closeWhenSettled({ close: () => (closed = true) }, held, 60_000);
+    expect(closed).toBe(true);
+  });
+
+  it('closes the connection anyway when the channel never settles', async () => {
+    const [a] = createMemoryChannelPair();
+    const held = holdMessages(a);
+    let closed = false;
+    await closeWhenSettled({ close: () => (closed = true) }, held, 50);
+    expect(closed).toBe(true);
+    expect(a.readyState).toBe('open');
   });
 });
 

@@ -13,6 +13,32 @@ type Listener = (event: unknown) => void;
 export interface HeldChannel extends DataChannelLike {
   /** Delivers the held messages to the message listeners, then passes new ones straight on. */
   release(): void;
+  /**
+   * Resolves once the native channel has finished closing (its 'close' event, or its peer
+   * connection's close() returned). From then on no native call on it can race its teardown.
+   */
+  readonly settled: Promise<void>;
+}
+
+/** How long to wait for a closing channel to settle before closing its connection anyway. */
+const SETTLE_TIMEOUT_MS = 2000;
+
+/**
+ * Closes a PeerJS connection once its channel has settled (or after a bounded wait).
+ * PeerJS's close reads the channel's readyState, and @roamhq/wrtc frees a native channel on
+ * its network thread when a close completes; a read at that moment crashes the process.
+ */
+export async function closeWhenSettled(
+  connection: { close(): void },
+  held: HeldChannel | undefined,
+  timeoutMs = SETTLE_TIMEOUT_MS,
+): Promise<void> {
+  if (held) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([held.settled, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+  connection.close();
 }
 
 /**
@@ -21,17 +47,28 @@ export interface HeldChannel extends DataChannelLike {
  * process (SIGSEGV in RTCDataChannel::Send) when a channel is used after the peer
  * connection closed, for example when PeerJS closes a connection and a session then says
  * goodbye on it. The closed state is tracked in JavaScript, with no native call.
+ *
+ * wrtc also frees a native channel on its network thread the moment a close completes,
+ * while JavaScript may be inside a call on it; so a channel whose close is under way is
+ * left alone until `settled` (see closeWhenSettled).
  */
 export function holdMessages(channel: DataChannelLike, peerConnection?: unknown): HeldChannel {
   const held: unknown[] = [];
   const listeners = new Set<Listener>();
   let holding = true;
   let closed = false;
+  let settle!: () => void;
+  const settled = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
   const markClosed = () => {
     closed = true;
   };
-  channel.addEventListener('close', markClosed);
-  watchPeerConnectionClose(peerConnection, markClosed);
+  channel.addEventListener('close', () => {
+    markClosed();
+    settle();
+  });
+  watchPeerConnectionClose(peerConnection, markClosed, settle);
   channel.addEventListener('message', (event: unknown) => {
     if (holding) held.push(event);
     else for (const listener of [...listeners]) listener(event);
@@ -72,6 +109,7 @@ export function holdMessages(channel: DataChannelLike, peerConnection?: unknown)
       if (type === 'message') listeners.delete(listener);
       else channel.removeEventListener(type, listener);
     },
+    settled,
     release() {
       holding = false;
       for (const event of held.splice(0)) for (const listener of [...listeners]) listener(event);
@@ -79,8 +117,15 @@ export function holdMessages(channel: DataChannelLike, peerConnection?: unknown)
   };
 }
 
-/** Calls `onClosed` when the peer connection closes: by its own close() or by its state. */
-function watchPeerConnectionClose(peerConnection: unknown, onClosed: () => void): void {
+/**
+ * Calls `onClosed` when the peer connection closes (by its own close() or by its state), and
+ * `onSettled` once its close() has returned: that tears every channel down synchronously.
+ */
+function watchPeerConnectionClose(
+  peerConnection: unknown,
+  onClosed: () => void,
+  onSettled: () => void,
+): void {
   const pc = peerConnection as {
     close?: () => void;
     addEventListener?: (type: string, listener: () => void) => void;
@@ -90,7 +135,9 @@ function watchPeerConnectionClose(peerConnection: unknown, onClosed: () => void)
   const close = pc.close;
   pc.close = function closeAndMark(this: unknown) {
     onClosed();
-    return close.call(this);
+    const result = close.call(this);
+    onSettled();
+    return result;
   };
   pc.addEventListener?.('connectionstatechange', () => {
     if (pc.connectionState === 'closed' || pc.connectionState === 'failed') onClosed();

@@ -14,7 +14,12 @@ import {
 } from '@peerfetch/shared';
 import type { Logger } from '../logger.js';
 import { withForgetEndpoint } from './forget-endpoint.js';
-import { type HeldChannel, holdMessages, onRemoteDataChannel } from './held-channel.js';
+import {
+  closeWhenSettled,
+  type HeldChannel,
+  holdMessages,
+  onRemoteDataChannel,
+} from './held-channel.js';
 
 /** The part of a PeerJS DataConnection the manager uses. */
 export interface IncomingConnection {
@@ -103,7 +108,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     connection.on('close', () => clearTimeout(timer));
   }
 
-  function refuse(connection: IncomingConnection, session: PeerFetchSession) {
+  function refuse(
+    connection: IncomingConnection,
+    session: PeerFetchSession,
+    held: HeldChannel | undefined,
+  ) {
     const busy = async () =>
       problemResponse(
         503,
@@ -117,7 +126,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     const timer = setTimeout(() => session.close(), options.refusalLingerMs ?? 5000);
     void session.closed.then(() => {
       clearTimeout(timer);
-      connection.close();
+      return closeWhenSettled(connection, held);
     });
   }
 
@@ -161,7 +170,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     connection.on('close', () => session.close());
     if (sessions.size >= options.maxSessions) {
       log.warn({ sessions: sessions.size }, 'session limit reached; refusing');
-      refuse(connection, session);
+      refuse(connection, session, held);
       held?.release();
       return;
     }
@@ -169,7 +178,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     log.info({ sessions: sessions.size }, 'session opened');
     void session.closed.then((reason) => {
       untrack(connection.peer, session);
-      connection.close();
+      void closeWhenSettled(connection, held);
       if (reason)
         log.warn({ err: reason.message, errName: reason.name }, 'session ended with an error');
       else log.info({ sessions: sessions.size }, 'session closed');

@@ -94,6 +94,30 @@ describe('closing', () => {
     });
   });
 
+  it('leaves the channel alone once the peer said GOAWAY: the peer closes it', async () => {
+    const channel = new FakeChannel();
+    const session = openSession(channel, { role: 'client', maxMessageSize: 65536 });
+    channel.inject(rawFrames.hello().buffer);
+    await session.ready;
+    const sentBefore = channel.sent.length;
+    const touched = vi.spyOn(channel, 'close');
+    channel.inject(rawFrames.goAway('bye').buffer);
+    expect(await session.closed).toBeUndefined();
+    session.close(); // closing again after the peer did changes nothing
+    expect(touched).not.toHaveBeenCalled();
+    expect(channel.sent.length).toBe(sentBefore);
+  });
+
+  it('closes the channel itself, after saying GOAWAY, when it ends the session', async () => {
+    const channel = new FakeChannel();
+    const session = openSession(channel, { role: 'client', maxMessageSize: 65536 });
+    channel.inject(rawFrames.hello().buffer);
+    await session.ready;
+    session.close();
+    expect(channel.sentFrames().at(-1)?.type).toBe(0x04);
+    expect(channel.readyState).toBe('closed');
+  });
+
   it('waits for a channel that is still connecting', async () => {
     connection = connectInMemory(async () => new Response('late but fine'), {
       channel: { openAfterMs: 50 },

@@ -93,8 +93,12 @@ export class PeerFetchSession implements Session {
   #highestPeerTicket = 0;
   #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   #authRun: Promise<void> | undefined;
-  /** Set when the peer ended the session during authentication. */
-  #peerGone = false;
+  /**
+   * Set when the peer ended the session (GOAWAY, ERROR, or its channel closing). The peer
+   * closes the channel itself; touching it now would race that close, which crashes native
+   * stacks such as @roamhq/wrtc (they free the channel on another thread).
+   */
+  #peerEnded = false;
   #onRequest: ((ticket: ServerTicket, head: RequestHead) => void) | undefined;
 
   constructor(channel: DataChannelLike, options: ResolvedSessionOptions) {
@@ -178,8 +182,10 @@ export class PeerFetchSession implements Session {
   }
 
   readonly #onOpen = () => this.#start();
-  readonly #onChannelClose = () =>
+  readonly #onChannelClose = () => {
+    this.#peerEnded = true;
     this.#terminateAfterAuth(new SessionClosedError('data channel closed'));
+  };
   readonly #onChannelError = (event: { error?: unknown }) =>
     this.#terminate(
       new SessionClosedError(`data channel error: ${toError(event.error ?? 'unknown').message}`),
@@ -254,6 +260,7 @@ export class PeerFetchSession implements Session {
           known,
           `peer reported a protocol error (${code}): ${message}`,
         );
+        this.#peerEnded = true;
         this.#terminateAfterAuth(peerError);
         break;
       }
@@ -262,6 +269,7 @@ export class PeerFetchSession implements Session {
         const closing = new SessionClosedError(
           `peer closed the session${message ? `: ${message}` : ''}`,
         );
+        this.#peerEnded = true;
         this.#terminate(undefined, undefined, closing);
         break;
       }
@@ -379,7 +387,7 @@ export class PeerFetchSession implements Session {
       );
       // The peer already left (its ERROR or the channel closing ended the exchange): say
       // nothing more. A native channel may crash when written after the peer closed it.
-      if (this.#peerGone) this.#terminate(failure);
+      if (this.#peerEnded) this.#terminate(failure);
       else this.#fail(failure);
       return;
     }
@@ -415,7 +423,6 @@ export class PeerFetchSession implements Session {
       this.#terminate(error);
       return;
     }
-    this.#peerGone = true;
     this.#auth.close(error);
     void this.#authRun.finally(() => this.#terminate(error));
   }
@@ -438,7 +445,7 @@ export class PeerFetchSession implements Session {
   ): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    if (farewell && this.#channel.readyState === 'open') {
+    if (farewell && !this.#peerEnded && this.#channel.readyState === 'open') {
       try {
         this.#channel.send(farewell);
       } catch {
@@ -456,10 +463,12 @@ export class PeerFetchSession implements Session {
     this.#channel.removeEventListener('close', this.#onChannelClose);
     this.#channel.removeEventListener('error', this.#onChannelError);
     this.#channel.removeEventListener('open', this.#onOpen);
-    try {
-      this.#channel.close();
-    } catch {
-      // Closing an already closed channel is fine.
+    if (!this.#peerEnded) {
+      try {
+        this.#channel.close();
+      } catch {
+        // Closing an already closed channel is fine.
+      }
     }
     this.#ready.reject(failure);
     this.#closed.resolve(error);

@@ -1,0 +1,72 @@
+/**
+ * Where the small GET's time goes: raw echo, PeerFetch served by the bench peer (the shared
+ * code, no edge, no HTTP), the edge's device API (no HTTP hop) and the edge through the bench
+ * upstream (HTTP). Alternating rounds; p50 and p99 of each.
+ *
+ *   bash test/run-in-netns.sh npx tsx test/bench/latency-split.ts [--rounds 6] [--per-round 100]
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createNodePeer } from '../helpers/peerjs-node.js';
+import { startEdgeStack } from './edge-stack.js';
+import { defaultPolicy } from './node-throughput.js';
+import { openPeerFetch, openRaw, startBenchPeer } from './peer-client.js';
+import { percentile } from './stats.js';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '6' },
+    'per-round': { type: 'string', default: '100' },
+  },
+});
+const mediaDir = await mkdtemp(join(tmpdir(), 'pf-bench-media-'));
+await writeFile(join(mediaDir, 'note.txt'), 'x'.repeat(128));
+const stack = await startEdgeStack({ mediaDir });
+const benchPeer = await startBenchPeer(stack.signaling.port);
+const samples: Record<string, number[]> = {};
+async function time(name: string, run: () => Promise<unknown>) {
+  const started = performance.now();
+  await run();
+  samples[name] ??= [];
+  samples[name].push(performance.now() - started);
+}
+async function body(response: Promise<Response>, length: number) {
+  const bytes = (await (await response).arrayBuffer()).byteLength;
+  if (bytes !== length) throw new Error(`expected ${length} bytes, got ${bytes}`);
+}
+try {
+  const { peer } = await createNodePeer({ port: stack.signaling.port });
+  const session = await stack.session();
+  const pc = session.connection.peerConnection as unknown as { sctp?: { maxMessageSize?: number } };
+  const raw = await openRaw(peer, benchPeer.id, defaultPolicy(pc.sctp?.maxMessageSize ?? 65536));
+  const direct = await openPeerFetch(peer, benchPeer.id, {}, {});
+  const paths: [string, () => Promise<unknown>][] = [
+    ['raw echo', () => raw.echo()],
+    ['PeerFetch, bench peer (no edge)', () => body(direct.fetch('/bytes?n=128'), 128)],
+    ['PeerFetch, edge device API file', () => body(session.fetch('/api/media/note.txt'), 128)],
+    ['PeerFetch, edge via HTTP upstream', () => body(session.fetch('/up/small?i=1'), 128)],
+    ['direct HTTP', () => body(fetch(`${stack.upstream.url}/small?i=1`), 128)],
+  ];
+  for (const [, run] of paths) for (let i = 0; i < 30; i++) await run();
+  for (const key of Object.keys(samples)) delete samples[key];
+  for (let r = 0; r < Number(values.rounds); r++) {
+    for (const [name, run] of paths) {
+      for (let i = 0; i < Number(values['per-round']); i++) await time(name, run);
+    }
+  }
+  raw.close();
+  direct.close();
+  await session.close();
+  for (const [name, list] of Object.entries(samples)) {
+    console.log(
+      `${name}: p50 ${percentile(list, 50).toFixed(2)} ms, p99 ${percentile(list, 99).toFixed(2)} ms (${list.length})`,
+    );
+  }
+} finally {
+  await benchPeer.stop();
+  await stack.stop();
+  await rm(mediaDir, { recursive: true, force: true });
+}
+process.exit(0);
