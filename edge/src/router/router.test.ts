@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouter } from './router.js';
 import { createUpstreamHandler, upstreamUrl } from './upstream.js';
@@ -107,6 +108,35 @@ describe('router', () => {
     expect(response.headers.get('x-private')).toBeNull();
   });
 
+  it('passes a compressed body through as it is, and every Set-Cookie', async () => {
+    const compressed = gzipSync('hello, compressed world');
+    handle = (_r, res) => {
+      res.setHeader('content-encoding', 'gzip');
+      res.setHeader('content-length', compressed.length);
+      res.setHeader('set-cookie', ['a=1; Path=/', 'b=2; Path=/']);
+      res.end(compressed);
+    };
+    const response = await route()(req('/up/z'));
+    expect(response.headers.get('content-encoding')).toBe('gzip');
+    expect(response.headers.get('content-length')).toBe(String(compressed.length));
+    expect(response.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    const body = Buffer.from(await response.arrayBuffer());
+    expect(gunzipSync(body).toString()).toBe('hello, compressed world');
+  });
+
+  it('answers 204 and HEAD with no body', async () => {
+    handle = (r, res) => {
+      res.writeHead(r.method === 'HEAD' ? 200 : 204, { 'content-length': '0' });
+      res.end();
+    };
+    const empty = await route()(req('/up/none', { method: 'DELETE' }));
+    expect(empty.status).toBe(204);
+    expect(empty.body).toBeNull();
+    const head = await route()(req('/up/none', { method: 'HEAD' }));
+    expect(head.status).toBe(200);
+    expect(head.body).toBeNull();
+  });
+
   it('passes redirects to the client instead of following them', async () => {
     handle = (_r, res) => {
       res.writeHead(302, { location: 'http://elsewhere.invalid/' });
@@ -157,7 +187,7 @@ describe('router', () => {
     const response = await route({ maxBodyBytes: 4096 })(
       req('/up/x', { method: 'POST', body: streamed }),
     );
-    expect(response.status).toBe(413);
+    expect(response.status, await response.clone().text()).toBe(413);
     expect(bytesSeen).toBeLessThanOrEqual(4096);
   });
 
