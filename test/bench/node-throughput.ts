@@ -20,7 +20,7 @@ export interface ThroughputResult {
   sizeMiB: number;
   repetitions: number;
   frameSize: number;
-  downloadMiBps: { raw: Summary; peerjsBinary: Summary; peerFetch: Summary };
+  downloadMiBps: { raw: Summary; peerjsBinary: Summary; peerFetch: Summary; file?: Summary };
   uploadMiBps: { raw: Summary; peerFetch: Summary };
   downloadRatio: number;
   uploadRatio: number;
@@ -45,7 +45,12 @@ function uploadBody(bytes: number): Blob {
 export async function runNodeThroughput(
   stack: EdgeStack,
   benchPeer: BenchPeer,
-  options: { sizeMiB?: number; repetitions?: number } = {},
+  options: {
+    sizeMiB?: number;
+    repetitions?: number;
+    /** A file of `sizeMiB` in the edge's media folder: also download it via the device API. */
+    mediaFile?: string;
+  } = {},
 ): Promise<{ result: ThroughputResult; rows: TargetRow[] }> {
   const sizeMiB = options.sizeMiB ?? 64;
   const repetitions = options.repetitions ?? 5;
@@ -56,7 +61,12 @@ export async function runNodeThroughput(
   const policy = defaultPolicy(pc.sctp?.maxMessageSize ?? 65536);
   const raw = await openRaw(peer, benchPeer.id, policy);
   const binary = await openBinary(peer, benchPeer.id, policy);
-  const down = { raw: [] as number[], binary: [] as number[], peerFetch: [] as number[] };
+  const down = {
+    raw: [] as number[],
+    binary: [] as number[],
+    peerFetch: [] as number[],
+    file: [] as number[],
+  };
   const up = { raw: [] as number[], peerFetch: [] as number[] };
   const upload = uploadBody(bytes);
   try {
@@ -67,6 +77,12 @@ export async function runNodeThroughput(
       if (received !== bytes) throw new Error(`download: ${received} of ${bytes} bytes`);
       down.peerFetch.push(mibPerSecond(bytes, performance.now() - started));
       down.binary.push(mibPerSecond(bytes, await binary.download(bytes)));
+      if (options.mediaFile) {
+        started = performance.now();
+        const fileBytes = await drain(await session.fetch(`/api/media/${options.mediaFile}`));
+        if (fileBytes !== bytes) throw new Error(`file download: ${fileBytes} of ${bytes} bytes`);
+        down.file.push(mibPerSecond(bytes, performance.now() - started));
+      }
 
       up.raw.push(mibPerSecond(bytes, await raw.upload(bytes)));
       started = performance.now();
@@ -89,6 +105,7 @@ export async function runNodeThroughput(
       raw: summarize(down.raw),
       peerjsBinary: summarize(down.binary),
       peerFetch: summarize(down.peerFetch),
+      ...(down.file.length > 0 ? { file: summarize(down.file) } : {}),
     },
     uploadMiBps: { raw: summarize(up.raw), peerFetch: summarize(up.peerFetch) },
     downloadRatio: summarize(down.peerFetch).median / summarize(down.raw).median,
@@ -114,6 +131,18 @@ export async function runNodeThroughput(
       target: '> PeerJS binary',
       met: d.peerFetch.median > d.peerjsBinary.median,
     },
+    ...(d.file
+      ? [
+          {
+            scenario: `download ${sizeMiB} MiB file from the edge's device API → Node`,
+            subject: show(d.file),
+            baseline: `raw ${show(d.raw)}`,
+            figure: `${fmt(d.file.median / d.raw.median, 2)} × raw`,
+            target: '≥ 0.90 × raw',
+            met: d.file.median / d.raw.median >= 0.9,
+          },
+        ]
+      : []),
     {
       scenario: `upload ${sizeMiB} MiB Node → edge`,
       subject: show(u.peerFetch),

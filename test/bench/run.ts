@@ -10,7 +10,7 @@
  * `--sweep` also runs the tuning sweep (sweep.ts) and adds it to the results.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,17 +95,23 @@ if (selected.has('in-memory')) {
   });
 }
 
+/** The media file the download scenario also fetches from the edge's device API. */
+const MEDIA_FILE = 'bench-download.mp4';
 const edgeScenarios = ['download', 'browser', 'latency', 'concurrency', 'setup'];
 if (edgeScenarios.some((s) => selected.has(s))) {
-  const stack: EdgeStack = await startEdgeStack();
+  const size = quick ? 16 : 64;
+  // The download's bytes as a media file too: the edge's own device API, no HTTP hop.
+  const mediaDir = await mkdtemp(path.join(os.tmpdir(), 'pf-bench-media-'));
+  await writeFile(path.join(mediaDir, MEDIA_FILE), new Uint8Array(size * 2 ** 20).fill(0x5a));
+  const stack: EdgeStack = await startEdgeStack({ mediaDir });
   const benchPeer: BenchPeer = await startBenchPeer(stack.signaling.port);
   try {
-    const size = quick ? 16 : 64;
     if (selected.has('download')) {
       progress('download and upload, Node');
       const r = await runNodeThroughput(stack, benchPeer, {
         sizeMiB: size,
         repetitions: quick ? 2 : 5,
+        mediaFile: MEDIA_FILE,
       });
       results.nodeThroughput = r.result;
       rows.push(...r.rows);
@@ -140,6 +146,7 @@ if (edgeScenarios.some((s) => selected.has(s))) {
   } finally {
     await benchPeer.stop();
     await stack.stop();
+    await rm(mediaDir, { recursive: true, force: true });
   }
 }
 
