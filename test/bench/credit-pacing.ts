@@ -7,14 +7,11 @@
  *
  *   bash test/run-in-netns.sh npx tsx test/bench/credit-pacing.ts [--mib 64] [--repetitions 3] [--plain]
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_WINDOW } from '@peerfetch/shared';
 import { createNodePeer } from '../helpers/peerjs-node.js';
 import { startEdgeStack } from './edge-stack.js';
-import { defaultPolicy } from './node-throughput.js';
+import { policyOf } from './node-throughput.js';
 import { drain, openPeerFetch, openRaw, startBenchPeer } from './peer-client.js';
 import { MiB, mibPerSecond, summarize } from './stats.js';
 
@@ -27,10 +24,7 @@ const { values } = parseArgs({
   },
 });
 const bytes = Number(values.mib) * MiB;
-// The same bytes as a file in the media folder: the edge's own device API, no HTTP hop.
-const mediaDir = await mkdtemp(join(tmpdir(), 'pf-bench-media-'));
-await writeFile(join(mediaDir, 'clip.mp4'), new Uint8Array(bytes).fill(7));
-const stack = await startEdgeStack({ serviceSettings: !values.plain, mediaDir });
+const stack = await startEdgeStack({ serviceSettings: !values.plain });
 const benchPeer = await startBenchPeer(stack.signaling.port);
 const samples: Record<string, number[]> = {};
 const note = (name: string, ms: number) => {
@@ -40,8 +34,7 @@ const note = (name: string, ms: number) => {
 try {
   const { peer } = await createNodePeer({ port: stack.signaling.port });
   const session = await stack.session();
-  const pc = session.connection.peerConnection as unknown as { sctp?: { maxMessageSize?: number } };
-  const raw = await openRaw(peer, benchPeer.id, defaultPolicy(pc.sctp?.maxMessageSize ?? 65536));
+  const raw = await openRaw(peer, benchPeer.id, policyOf(session));
   // The same shared session code with default tuning, served by the bench peer (no edge).
   const direct = await openPeerFetch(peer, benchPeer.id, {}, {});
   for (let i = 0; i < Number(values.repetitions); i++) {
@@ -55,10 +48,6 @@ try {
     const received = await drain(await session.fetch(`/up/bytes?n=${bytes}`));
     if (received !== bytes) throw new Error(`PeerFetch: ${received} of ${bytes} bytes`);
     note('PeerFetch from the edge', performance.now() - started);
-    const fileStarted = performance.now();
-    const fileBytes = await drain(await session.fetch('/api/media/clip.mp4'));
-    if (fileBytes !== bytes) throw new Error(`PeerFetch file: ${fileBytes} of ${bytes} bytes`);
-    note('PeerFetch from the edge, device API file', performance.now() - fileStarted);
     const directStarted = performance.now();
     // 64 KiB source chunks, as an HTTP or file stream gives the edge.
     const directBytes = await drain(await direct.fetch(`/bytes?n=${bytes}&chunk=65536`));
@@ -77,6 +66,5 @@ try {
 } finally {
   await benchPeer.stop();
   await stack.stop();
-  await rm(mediaDir, { recursive: true, force: true });
 }
 process.exit(0);

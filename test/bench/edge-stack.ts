@@ -4,9 +4,11 @@
  * paired with it for real (the code read from the edge's log).
  */
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type StartedEdge, startEdge } from '../helpers/edge.js';
+import { removeStateDir, type StartedEdge, startEdge } from '../helpers/edge.js';
 import {
   type ClientSession,
   connectPaired,
@@ -37,8 +39,8 @@ export interface EdgeStackOptions {
   cpuProfileDir?: string;
   /** Write the edge's peak memory by part to this file (see memory-preload.cjs). */
   memoryLog?: string;
-  /** Folder the edge's built-in device API serves at `/api/media`. */
-  mediaDir?: string;
+  /** Files (name → bytes) the edge's built-in device API serves at `/api/media/{name}`. */
+  mediaFiles?: Record<string, Uint8Array>;
   /** More environment for the edge (MALLOC_ARENA_MAX, say). */
   edgeEnv?: Record<string, string>;
   /** Run the edge with its systemd unit's memory settings (see serviceEnvironment). Default true. */
@@ -80,12 +82,14 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
   // The bench opens far more PeerJS sockets per minute than the default limit of 60 allows.
   const signaling = await startSignaling({ WS_RATE_LIMIT: '100000' });
   const upstream = await startBenchUpstream();
+  const mediaDir = options.mediaFiles ? await writeMediaFolder(options.mediaFiles) : undefined;
+  const removeMedia = () => (mediaDir ? rm(mediaDir, { recursive: true, force: true }) : undefined);
   let edge: StartedEdge | undefined;
   try {
     edge = await startEdge({
       signalingUrl: signaling.url,
       routes: { '/up': upstream.url },
-      mediaDir: options.mediaDir,
+      mediaDir,
       // The edge as shipped logs at info; debug lines per frame would be measured too.
       env: {
         PEERFETCH_LOG_LEVEL: 'info',
@@ -107,12 +111,21 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
         await started.stop();
         await upstream.stop();
         await signaling.stop();
+        await removeMedia();
+        await removeStateDir(started.stateDir);
       },
     };
   } catch (error) {
     await edge?.stop();
     await upstream.stop();
     await signaling.stop();
+    await removeMedia();
     throw error;
   }
+}
+
+async function writeMediaFolder(files: Record<string, Uint8Array>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'pf-bench-media-'));
+  for (const [name, bytes] of Object.entries(files)) await writeFile(join(dir, name), bytes);
+  return dir;
 }

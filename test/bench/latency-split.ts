@@ -5,13 +5,10 @@
  *
  *   bash test/run-in-netns.sh npx tsx test/bench/latency-split.ts [--rounds 6] [--per-round 100]
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createNodePeer } from '../helpers/peerjs-node.js';
 import { startEdgeStack } from './edge-stack.js';
-import { defaultPolicy } from './node-throughput.js';
+import { policyOf } from './node-throughput.js';
 import { openPeerFetch, openRaw, startBenchPeer } from './peer-client.js';
 import { percentile } from './stats.js';
 
@@ -21,9 +18,7 @@ const { values } = parseArgs({
     'per-round': { type: 'string', default: '100' },
   },
 });
-const mediaDir = await mkdtemp(join(tmpdir(), 'pf-bench-media-'));
-await writeFile(join(mediaDir, 'note.txt'), 'x'.repeat(128));
-const stack = await startEdgeStack({ mediaDir });
+const stack = await startEdgeStack({ mediaFiles: { 'note.txt': new Uint8Array(128).fill(0x78) } });
 const benchPeer = await startBenchPeer(stack.signaling.port);
 const samples: Record<string, number[]> = {};
 async function time(name: string, run: () => Promise<unknown>) {
@@ -39,8 +34,7 @@ async function body(response: Promise<Response>, length: number) {
 try {
   const { peer } = await createNodePeer({ port: stack.signaling.port });
   const session = await stack.session();
-  const pc = session.connection.peerConnection as unknown as { sctp?: { maxMessageSize?: number } };
-  const raw = await openRaw(peer, benchPeer.id, defaultPolicy(pc.sctp?.maxMessageSize ?? 65536));
+  const raw = await openRaw(peer, benchPeer.id, policyOf(session));
   const direct = await openPeerFetch(peer, benchPeer.id, {}, {});
   const paths: [string, () => Promise<unknown>][] = [
     ['raw echo', () => raw.echo()],
@@ -67,6 +61,5 @@ try {
 } finally {
   await benchPeer.stop();
   await stack.stop();
-  await rm(mediaDir, { recursive: true, force: true });
 }
 process.exit(0);

@@ -8,7 +8,7 @@ import type { ClientSession } from '../helpers/pairing.js';
 import { createNodePeer } from '../helpers/peerjs-node.js';
 import { smallBody } from './bench-upstream.js';
 import type { EdgeStack } from './edge-stack.js';
-import { defaultPolicy } from './node-throughput.js';
+import { policyOf } from './node-throughput.js';
 import { type BenchPeer, drain, openRaw } from './peer-client.js';
 import { MiB, percentile } from './stats.js';
 import { fmt, type TargetRow } from './targets.js';
@@ -62,8 +62,7 @@ export async function runLatency(
   const downloadMiB = options.downloadMiB ?? 64;
   const { peer } = await createNodePeer({ port: stack.signaling.port });
   const session = await stack.session();
-  const pc = session.connection.peerConnection as unknown as { sctp?: { maxMessageSize?: number } };
-  const raw = await openRaw(peer, benchPeer.id, defaultPolicy(pc.sctp?.maxMessageSize ?? 65536));
+  const raw = await openRaw(peer, benchPeer.id, policyOf(session));
   const echo: number[] = [];
   const http: number[] = [];
   const subject: number[] = [];

@@ -8,6 +8,7 @@ import {
   DEFAULT_LOW_WATER_MARK,
   DEFAULT_MAX_FRAME_SIZE,
 } from '@peerfetch/shared';
+import type { ClientSession } from '../helpers/pairing.js';
 import { createNodePeer } from '../helpers/peerjs-node.js';
 import { PATTERN } from './bench-upstream.js';
 import type { EdgeStack } from './edge-stack.js';
@@ -42,6 +43,12 @@ function uploadBody(bytes: number): Blob {
   return new Blob(parts);
 }
 
+/** The default policy at the message size this session's connection negotiated. */
+export function policyOf(session: ClientSession): SendPolicy {
+  const pc = session.connection.peerConnection as unknown as { sctp?: { maxMessageSize?: number } };
+  return defaultPolicy(pc.sctp?.maxMessageSize ?? 65536);
+}
+
 export async function runNodeThroughput(
   stack: EdgeStack,
   benchPeer: BenchPeer,
@@ -57,8 +64,7 @@ export async function runNodeThroughput(
   const bytes = sizeMiB * MiB;
   const { peer } = await createNodePeer({ port: stack.signaling.port });
   const session = await stack.session();
-  const pc = session.connection.peerConnection as unknown as { sctp?: { maxMessageSize?: number } };
-  const policy = defaultPolicy(pc.sctp?.maxMessageSize ?? 65536);
+  const policy = policyOf(session);
   const raw = await openRaw(peer, benchPeer.id, policy);
   const binary = await openBinary(peer, benchPeer.id, policy);
   const down = {

@@ -10,7 +10,7 @@
  * `--sweep` also runs the tuning sweep (sweep.ts) and adds it to the results.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,9 +101,9 @@ const edgeScenarios = ['download', 'browser', 'latency', 'concurrency', 'setup']
 if (edgeScenarios.some((s) => selected.has(s))) {
   const size = quick ? 16 : 64;
   // The download's bytes as a media file too: the edge's own device API, no HTTP hop.
-  const mediaDir = await mkdtemp(path.join(os.tmpdir(), 'pf-bench-media-'));
-  await writeFile(path.join(mediaDir, MEDIA_FILE), new Uint8Array(size * 2 ** 20).fill(0x5a));
-  const stack: EdgeStack = await startEdgeStack({ mediaDir });
+  const stack: EdgeStack = await startEdgeStack({
+    mediaFiles: { [MEDIA_FILE]: new Uint8Array(size * 2 ** 20).fill(0x5a) },
+  });
   const benchPeer: BenchPeer = await startBenchPeer(stack.signaling.port);
   try {
     if (selected.has('download')) {
@@ -146,7 +146,6 @@ if (edgeScenarios.some((s) => selected.has(s))) {
   } finally {
     await benchPeer.stop();
     await stack.stop();
-    await rm(mediaDir, { recursive: true, force: true });
   }
 }
 

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createNodePeer } from '../helpers/peerjs-node.js';
 import { startEdgeStack } from './edge-stack.js';
-import { defaultPolicy } from './node-throughput.js';
+import { policyOf } from './node-throughput.js';
 import { drain, openRaw, startBenchPeer } from './peer-client.js';
 import { MiB, mibPerSecond } from './stats.js';
 
@@ -98,8 +98,7 @@ const benchPeer = await startBenchPeer(stack.signaling.port);
 try {
   const { peer } = await createNodePeer({ port: stack.signaling.port });
   const session = await stack.session();
-  const pc = session.connection.peerConnection as unknown as { sctp?: { maxMessageSize?: number } };
-  const raw = await openRaw(peer, benchPeer.id, defaultPolicy(pc.sctp?.maxMessageSize ?? 65536));
+  const raw = await openRaw(peer, benchPeer.id, policyOf(session));
   for (let i = 0; i < Number(values.repetitions); i++) {
     await measure('raw', () => raw.download(bytes));
     await measure('PeerFetch from the edge', async () => {

@@ -5,14 +5,11 @@
  *
  *   bash test/run-in-netns.sh npx tsx test/bench/upstream-hop.ts [--mib 64] [--repetitions 5]
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createNodePeer } from '../helpers/peerjs-node.js';
 import { PATTERN } from './bench-upstream.js';
 import { startEdgeStack } from './edge-stack.js';
-import { defaultPolicy } from './node-throughput.js';
+import { policyOf } from './node-throughput.js';
 import { drain, openRaw, startBenchPeer } from './peer-client.js';
 import { MiB, mibPerSecond, summarize } from './stats.js';
 
@@ -23,16 +20,13 @@ const { values } = parseArgs({
   },
 });
 const bytes = Number(values.mib) * MiB;
-const mediaDir = await mkdtemp(join(tmpdir(), 'pf-media-'));
-await writeFile(
-  join(mediaDir, 'bench.bin'),
-  Buffer.concat(Array.from({ length: bytes / MiB }, () => PATTERN)),
-);
-const stack = await startEdgeStack({ mediaDir });
+const stack = await startEdgeStack({
+  mediaFiles: { 'bench.bin': Buffer.concat(Array.from({ length: bytes / MiB }, () => PATTERN)) },
+});
 const benchPeer = await startBenchPeer(stack.signaling.port);
 const { peer } = await createNodePeer({ port: stack.signaling.port });
 const session = await stack.session();
-const raw = await openRaw(peer, benchPeer.id, defaultPolicy(262_144));
+const raw = await openRaw(peer, benchPeer.id, policyOf(session));
 const speeds = { raw: [] as number[], upstream: [] as number[], file: [] as number[] };
 async function timed(path: string): Promise<number> {
   const started = performance.now();
@@ -52,7 +46,6 @@ try {
   peer.destroy();
   await benchPeer.stop();
   await stack.stop();
-  await rm(mediaDir, { recursive: true, force: true });
 }
 for (const [name, list] of Object.entries(speeds)) {
   const s = summarize(list);

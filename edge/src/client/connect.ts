@@ -180,6 +180,9 @@ export async function connectToDevice(options: ConnectOptions): Promise<DeviceCo
   const { id, token } = options.client;
   let connection: DataConnection | undefined;
   let held: HeldChannel | undefined;
+  const closeConnection = async () => {
+    if (connection) await closeWhenSettled(connection, held);
+  };
   const peer = new Peer(id, {
     ...peerServerTarget(options.signalingUrl),
     key: options.key ?? 'peerjs',
@@ -218,19 +221,18 @@ export async function connectToDevice(options: ConnectOptions): Promise<DeviceCo
       },
     );
     const client = createPeerFetch(session, { timeoutMs: options.requestTimeoutMs });
-    const open = { connection, held };
     return {
       deviceId,
       session,
       fetch: (input, init) => client.fetch(input, init),
       async close() {
         session.close();
-        await closeWhenSettled(open.connection, open.held);
+        await closeConnection();
         peer.destroy();
       },
     };
   } catch (error) {
-    if (connection) await closeWhenSettled(connection, held);
+    await closeConnection();
     peer.destroy();
     throw error;
   }

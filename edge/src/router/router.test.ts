@@ -187,7 +187,7 @@ describe('router', () => {
     const response = await route({ maxBodyBytes: 4096 })(
       req('/up/x', { method: 'POST', body: streamed }),
     );
-    expect(response.status, await response.clone().text()).toBe(413);
+    expect(response.status).toBe(413);
     expect(bytesSeen).toBeLessThanOrEqual(4096);
   });
 
