@@ -1,5 +1,5 @@
 /** `GET /api/media`: one page of the media folder, newest first. */
-import type { MediaItem, MediaPage } from '@peerfetch/shared';
+import type { MediaPage } from '@peerfetch/shared';
 import type { MediaLibrary } from './media-library.js';
 import { THUMBNAIL_SOURCE_TYPES } from './thumbnails.js';
 

@@ -162,7 +162,55 @@ describe('router', () => {
     const started = Date.now();
     const response = await route({ timeoutMs: 300 })(req('/up/slow'));
     expect(response.status).toBe(504);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/did not answer/);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('lets a steady upload run longer than the timeout, and tells who stalled when one does', async () => {
+    handle = (r, res) => {
+      let bytes = 0;
+      r.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
+      r.on('end', () => res.end(String(bytes)));
+    };
+    // 40 chunks 25 ms apart: about a second in all, against a 300 ms timeout.
+    let sent = 0;
+    const steady = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        await new Promise((r) => setTimeout(r, 25));
+        if (sent++ === 40) c.close();
+        else c.enqueue(new Uint8Array(1024));
+      },
+    });
+    const ok = await route({ timeoutMs: 300 })(req('/up/x', { method: 'POST', body: steady }));
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe(String(40 * 1024));
+
+    const stalledClient = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new Uint8Array(1024)); // then nothing, and no end
+      },
+    });
+    const clientStall = await route({ timeoutMs: 300 })(
+      req('/up/x', { method: 'POST', body: stalledClient }),
+    );
+    expect(clientStall.status).toBe(408);
+    expect(((await clientStall.json()) as { detail: string }).detail).toMatch(/stopped arriving/);
+
+    handle = (r) => r.pause(); // takes the head, then reads nothing
+    const endless = new ReadableStream<Uint8Array>({
+      pull(c) {
+        c.enqueue(new Uint8Array(64 * 1024));
+      },
+    });
+    const upstreamStall = await route({ timeoutMs: 300, maxBodyBytes: 1024 ** 3 })(
+      req('/up/x', { method: 'POST', body: endless }),
+    );
+    expect(upstreamStall.status).toBe(504);
+    expect(((await upstreamStall.json()) as { detail: string }).detail).toMatch(
+      /stopped taking the request body/,
+    );
   });
 
   it('answers 413 for a declared or streamed body over the limit', async () => {

@@ -17,7 +17,11 @@ import type { RouteHandler } from './router.js';
 export interface UpstreamOptions {
   /** Base URL requests are forwarded to; the path below the route prefix is appended. */
   baseUrl: string;
-  /** How long the upstream may take to send its response head, in ms. */
+  /**
+   * How long the upstream may make no progress before its response head, in ms: taking none
+   * of the request body, or not answering once the request is sent. A long upload that keeps
+   * moving never times out.
+   */
   timeoutMs: number;
   /** Largest request body forwarded, in bytes; larger ones get 413. */
   maxBodyBytes: number;
@@ -76,12 +80,28 @@ function responseHeaders(upstream: IncomingMessage): Headers {
   return endToEndHeaders(headers);
 }
 
-/** Sends the request (streaming its body) and resolves with the upstream's response head. */
+/** Who stopped moving before the response head arrived. */
+type Stall = 'upstream-answer' | 'upstream-body' | 'client-body';
+
+/** Thrown when nothing moved for the timeout before the response head. */
+class StallError extends Error {
+  constructor(readonly stall: Stall) {
+    super(`request stalled (${stall})`);
+  }
+}
+
+/**
+ * Sends the request (streaming its body) and resolves with the upstream's response head.
+ * Fails with a StallError when nothing moves for `timeoutMs`: neither a body chunk passing
+ * to the upstream nor, once the request is sent, its answer. A long upload that keeps
+ * moving never times out.
+ */
 function forward(
   url: URL,
   request: Request,
   body: ReadableStream<Uint8Array> | null,
   signal: AbortSignal,
+  timeoutMs: number,
 ): Promise<IncomingMessage> {
   const secure = url.protocol === 'https:';
   return new Promise((resolve, reject) => {
@@ -91,9 +111,27 @@ function forward(
       agent: secure ? agents.https : agents.http,
       signal,
     });
-    let bodyFailure: unknown;
-    outgoing.once('response', resolve);
-    outgoing.once('error', (error) => reject(bodyFailure ?? error));
+    let failure: unknown;
+    const stalled = setTimeout(() => {
+      // The upstream's socket is full when it stopped reading; otherwise the client stopped.
+      const stall: Stall = outgoing.writableFinished
+        ? 'upstream-answer'
+        : outgoing.writableNeedDrain
+          ? 'upstream-body'
+          : 'client-body';
+      failure = new StallError(stall);
+      outgoing.destroy(failure as Error);
+    }, timeoutMs);
+    const moved = () => stalled.refresh();
+    outgoing.once('response', (response) => {
+      clearTimeout(stalled);
+      resolve(response);
+    });
+    outgoing.once('error', (error) => {
+      clearTimeout(stalled);
+      reject(failure ?? error);
+    });
+    outgoing.once('finish', moved);
     if (!body) {
       outgoing.end();
       return;
@@ -102,12 +140,27 @@ function forward(
     // A failing body (too large, or the client cancelled) ends the upstream request with
     // that reason; a failing upstream stops reading the client's body.
     source.once('error', (error) => {
-      bodyFailure = error;
+      failure ??= error;
       outgoing.destroy(error);
     });
     outgoing.once('error', () => source.destroy());
+    source.on('data', moved);
     source.pipe(outgoing);
   });
+}
+
+function stallProblem(stall: Stall, label: string, timeoutMs: number): Response {
+  switch (stall) {
+    case 'upstream-answer':
+      return problemResponse(504, `upstream ${label} did not answer within ${timeoutMs} ms`);
+    case 'upstream-body':
+      return problemResponse(
+        504,
+        `upstream ${label} stopped taking the request body for ${timeoutMs} ms`,
+      );
+    case 'client-body':
+      return problemResponse(408, `the request body stopped arriving for ${timeoutMs} ms`);
+  }
 }
 
 export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
@@ -116,25 +169,16 @@ export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
     if (declared > options.maxBodyBytes) {
       return problemResponse(413, `request body is larger than ${options.maxBodyBytes} bytes`);
     }
-    const controller = new AbortController();
-    const onClientAbort = () => controller.abort(request.signal.reason);
-    if (request.signal.aborted) onClientAbort();
-    request.signal.addEventListener('abort', onClientAbort, { once: true });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error('upstream timeout'));
-    }, options.timeoutMs);
     try {
       const body = request.body ? limitBody(request.body, options.maxBodyBytes) : null;
       const upstream = await forward(
         upstreamUrl(options.baseUrl, rest),
         request,
         body,
-        controller.signal,
+        // A client that cancels, even mid-body, stops the upstream call.
+        request.signal,
+        options.timeoutMs,
       );
-      clearTimeout(timer);
-      // The abort listener stays: a client that cancels mid-body must still stop the upstream.
       const status = upstream.statusCode ?? 502;
       const empty = request.method === 'HEAD' || NULL_BODY_STATUSES.has(status);
       if (empty) upstream.resume();
@@ -143,17 +187,12 @@ export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
         { status, statusText: upstream.statusMessage, headers: responseHeaders(upstream) },
       );
     } catch (error) {
-      clearTimeout(timer);
-      request.signal.removeEventListener('abort', onClientAbort);
       if (request.signal.aborted) throw request.signal.reason;
       if (isBodyTooLarge(error)) {
         return problemResponse(413, new BodyTooLargeError(options.maxBodyBytes).message);
       }
-      if (timedOut) {
-        return problemResponse(
-          504,
-          `upstream ${options.label} did not answer within ${options.timeoutMs} ms`,
-        );
+      if (error instanceof StallError) {
+        return stallProblem(error.stall, options.label, options.timeoutMs);
       }
       const code = errorCode(error);
       if (code && UNREACHABLE.has(code)) {

@@ -137,4 +137,24 @@ describe('cancellation from the server', () => {
     await until(() => source.cancelled() !== undefined);
     expect(source.pulled()).toBeLessThan(8 * MiB);
   });
+
+  it('sends its answer, not a reset, when the handler cancels the upload before answering', async () => {
+    const source = countingStream(patternBytes(64 * MiB));
+    connection = connectInMemory(async (request) => {
+      const reader = request.body!.getReader();
+      await reader.read();
+      await reader.cancel(new Error('upstream went away'));
+      await sleep(20); // the answer comes a little later, as a proxy's 502 or 504 does
+      return Response.json({ error: 'upstream unreachable' }, { status: 502 });
+    });
+    const response = await connection.client.fetch('/', {
+      method: 'POST',
+      body: source.stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({ error: 'upstream unreachable' });
+    await until(() => source.cancelled() !== undefined);
+    expect(source.pulled()).toBeLessThan(8 * MiB);
+  });
 });

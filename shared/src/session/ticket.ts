@@ -96,8 +96,7 @@ export class Ticket<PeerHead> {
       window: this.#ctx.window,
       grant: (bytes) =>
         this.#ctx.sendControl(encodeFrame(FrameType.Credit, 0, this.id, encodeUint32(bytes))),
-      onCancel: (reason) =>
-        this.cancel(asError(reason), { code: 'cancelled', message: 'reader cancelled the body' }),
+      onCancel: (reason) => this.#onIncomingCancelled(reason),
     });
     this.#incoming = incoming;
     incoming.push(body, end);
@@ -142,6 +141,14 @@ export class Ticket<PeerHead> {
   /** The session is ending: fail whatever is unfinished, without telling the peer. */
   fail(error: Error): void {
     this.#finish(error, error);
+  }
+
+  #onIncomingCancelled(reason: unknown): void {
+    // A server that stops reading the upload is about to answer early (413, 502, 504): its
+    // answer goes out first, and the CANCEL `response-complete` after its end stops the
+    // upload, so the client keeps the answer instead of a reset.
+    if (this.#ctx.role === 'server' && !this.#outgoing?.isFinished) return;
+    this.cancel(asError(reason), { code: 'cancelled', message: 'reader cancelled the body' });
   }
 
   #onEndSent(): void {
