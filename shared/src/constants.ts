@@ -9,6 +9,9 @@ export const PROTOCOL_VERSIONS: readonly number[] = [1];
 /** Bytes in every frame header: type (1), flags (1), ticket id (4). */
 export const FRAME_HEADER_SIZE = 6;
 
+/** Bytes of the length prefix before each frame inside a BATCH. */
+export const BATCH_ENTRY_PREFIX_SIZE = 4;
+
 /** Bytes of the head-length prefix in REQUEST and RESPONSE payloads. */
 export const HEAD_LENGTH_SIZE = 4;
 

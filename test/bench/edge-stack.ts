@@ -30,7 +30,7 @@ export interface EdgeStack {
    * A new authenticated session of the paired client (one at a time: they share its id;
    * `close()` resolves once the id may register again).
    */
-  session(): Promise<ClientSession>;
+  session(options?: { batch?: boolean }): Promise<ClientSession>;
   stop(): Promise<void>;
 }
 
@@ -106,7 +106,7 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
       upstream,
       edge: started,
       paired,
-      session: () => connectPaired(signaling.port, started, paired),
+      session: (options) => connectPaired(signaling.port, started, paired, options),
       async stop() {
         await started.stop();
         await upstream.stop();

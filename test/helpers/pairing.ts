@@ -75,6 +75,8 @@ export interface ConnectOptions {
   clientName?: string;
   /** Receives a copy of every message this client sends (to replay them later). */
   record?: Uint8Array[];
+  /** Whether the session packs frames into BATCH messages (default true). */
+  batch?: boolean;
 }
 
 /**
@@ -123,6 +125,7 @@ export async function connectClient(
           deviceId,
           clientName: options.clientName ?? 'integration test',
           credentials: options.credentials,
+          batch: options.batch,
         });
         resolvePromise(opened);
       });
@@ -178,10 +181,12 @@ export function connectPaired(
   port: number,
   edge: StartedEdge,
   paired: PairedIdentity,
+  options: Pick<ConnectOptions, 'batch'> = {},
 ): Promise<ClientSession> {
   return connectClient(port, edge.peerId, {
     identity: { id: paired.id, token: paired.token },
     credentials: { key: paired.key },
+    ...options,
   });
 }
 

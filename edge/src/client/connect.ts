@@ -116,6 +116,8 @@ export function openAuthenticatedSession(
     deviceId: string;
     clientName: string;
     credentials: ClientCredentials;
+    /** Whether to pack frames into BATCH messages (default true; false for comparisons). */
+    batch?: boolean;
   },
 ): PeerFetchSession {
   const pc = connection.peerConnection;
@@ -128,6 +130,7 @@ export function openAuthenticatedSession(
   const session = openSession(held, {
     role: 'client',
     maxMessageSize: maxMessageSizeOf(pc),
+    batch: options.batch,
     authenticate: clientAuthenticator({
       binding,
       clientName: options.clientName,

@@ -25,6 +25,17 @@ describe('liveness', () => {
     expect(connection.clientSession.isClosed).toBe(false);
   });
 
+  it('measures round-trip time on both sides even when the peer always pings first', async () => {
+    connection = connectInMemory(async () => new Response('x'), {
+      channel: { latencyMs: 5 },
+      server: { pingIntervalMs: 20 },
+      client: { pingIntervalMs: 50 },
+    });
+    await sleep(300);
+    expect(connection.serverSession.rttMs).toBeGreaterThanOrEqual(9);
+    expect(connection.clientSession.rttMs).toBeGreaterThanOrEqual(9);
+  });
+
   it('fails pending requests with the dead-session error when the peer goes silent', async () => {
     connection = connectInMemory(() => new Promise<Response>(() => {}), {
       client: { pingIntervalMs: 50, deadAfterMs: 300 },

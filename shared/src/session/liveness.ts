@@ -1,7 +1,8 @@
 /**
  * Keeps a session honest about being alive: pings the peer when nothing has arrived for a
  * while, measures round-trip time from the pongs, and declares the session dead when
- * nothing at all has arrived within the dead timeout.
+ * nothing at all has arrived within the dead timeout. A side whose peer always pings first
+ * still pings now and then, so both sides know the round-trip time.
  */
 export interface LivenessOptions {
   pingIntervalMs: number;
@@ -13,6 +14,8 @@ export interface LivenessOptions {
 export class Liveness {
   readonly #options: LivenessOptions;
   #lastReceived = Date.now();
+  /** When our last pong arrived (or we started): our RTT is this old. */
+  #lastPong = Date.now();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #nextPingId = 1;
   readonly #pingsInFlight = new Map<number, number>();
@@ -28,6 +31,7 @@ export class Liveness {
 
   start(): void {
     this.#lastReceived = Date.now();
+    this.#lastPong = this.#lastReceived;
     this.#arm(this.#jittered());
   }
 
@@ -40,7 +44,8 @@ export class Liveness {
     const sentAt = this.#pingsInFlight.get(id);
     if (sentAt === undefined) return;
     this.#pingsInFlight.delete(id);
-    this.#rttMs = Date.now() - sentAt;
+    this.#lastPong = Date.now();
+    this.#rttMs = this.#lastPong - sentAt;
   }
 
   stop(): void {
@@ -56,7 +61,9 @@ export class Liveness {
       this.#options.onDead(silentFor);
       return;
     }
-    if (silentFor >= this.#options.pingIntervalMs * 0.8) {
+    const { pingIntervalMs } = this.#options;
+    const rttAge = Date.now() - this.#lastPong;
+    if (silentFor >= pingIntervalMs * 0.8 || rttAge >= pingIntervalMs * 2) {
       const id = this.#nextPingId;
       this.#nextPingId = (this.#nextPingId % 0xffff_ffff) + 1;
       // Only the few most recent pings matter for RTT; forget older ones.

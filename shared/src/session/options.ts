@@ -38,6 +38,11 @@ export interface SessionOptions {
   handshakeTimeoutMs?: number;
   /** How long a head waits for a streamed body's first bytes. Default 5 ms. */
   headCoalesceMs?: number;
+  /**
+   * Announce BATCH in HELLO, accept it, and pack frames into BATCH messages when the peer
+   * accepts it too. Default true; false is for measuring the difference.
+   */
+  batch?: boolean;
   /** Runs after the version handshake and before any request; throw to refuse the peer. */
   authenticate?: Authenticator;
   /** Name and version sent in HELLO, for the peer's logs. */
@@ -61,6 +66,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     deadAfterMs: DEFAULT_DEAD_AFTER_MS,
     handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
     headCoalesceMs: DEFAULT_HEAD_COALESCE_MS,
+    batch: true,
     ...withoutUndefined(options),
     role: options.role,
     maxMessageSize: options.maxMessageSize,

@@ -111,7 +111,7 @@ export class OutgoingMessage {
     return frame;
   }
 
-  /** The scheduler has handed the last frame to the channel. */
+  /** The scheduler has taken the last frame: whatever the session sends next follows it. */
   afterSend(): void {
     if (this.#endSent && !this.#endReported) {
       this.#endReported = true;

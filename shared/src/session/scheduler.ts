@@ -1,4 +1,6 @@
 import type { DataChannelLike } from '../channel.js';
+import { MessagePacker } from './batcher.js';
+import { nextTurn } from './next-turn.js';
 import type { OutgoingMessage } from './outgoing.js';
 
 export interface SchedulerOptions {
@@ -7,20 +9,36 @@ export interface SchedulerOptions {
   drainPollMs: number;
   /** A send that throws (the channel failed under us) ends the session. */
   onSendError(error: unknown): void;
+  /** Runs a callback after the current event-loop turn; default {@link nextTurn}. */
+  defer?: (callback: () => void) => void;
 }
 
 /**
- * The one writer of a channel. Control frames go out at once; message frames take turns,
- * one frame per ready ticket per round, so a small response is never stuck behind a large
- * download. While the channel holds more than the high-water mark, sending waits, watching
- * both the `bufferedamountlow` event and a timer (@roamhq/wrtc never fires the event).
+ * The one writer of a channel. Control frames go ahead of queued body frames; message
+ * frames take turns, one frame per ready ticket per round, so a small response is never
+ * stuck behind a large download. While the channel holds more than the high-water mark,
+ * sending waits, watching both the `bufferedamountlow` event and a timer (@roamhq/wrtc
+ * never fires the event).
+ *
+ * Once the peer accepts BATCH, frames are packed (MessagePacker) and leave at the end of
+ * the event-loop turn that produced them, several to a message.
  */
 export class FrameScheduler {
   readonly #channel: DataChannelLike;
   readonly #o: SchedulerOptions;
+  readonly #defer: (callback: () => void) => void;
   readonly #ring: OutgoingMessage[] = [];
   readonly #inRing = new Set<OutgoingMessage>();
+  /**
+   * Every frame is encoded into the packer's one reused buffer, since channels copy what
+   * `send` is given (the WebRTC spec; @roamhq/wrtc and the in-memory channel too). A
+   * download then leaves no 256 KiB garbage buffer per frame for V8 to collect lazily,
+   * which kept the edge's RSS high (docs/PERFORMANCE.md, memory).
+   */
+  readonly #packer: MessagePacker;
+  readonly #bufferFor = (size: number): Uint8Array<ArrayBuffer> => this.#packer.place(size);
   #running = false;
+  #flushQueued = false;
   /**
    * Reading `bufferedAmount` is a blocking cross-thread call in @roamhq/wrtc, so it is read
    * only when it could matter: the queue can be no larger than the last reading plus what
@@ -28,34 +46,34 @@ export class FrameScheduler {
    */
   #lastBufferedAmount = 0;
   #sentSinceRead = 0;
-  /**
-   * Every message frame is encoded into this one buffer (grown to the largest frame), since
-   * channels copy what `send` is given (the WebRTC spec; @roamhq/wrtc and the in-memory
-   * channel too). A download then leaves no 256 KiB garbage buffer per frame for V8 to
-   * collect lazily, which kept the edge's RSS high (docs/PERFORMANCE.md, memory).
-   */
-  #frameBuffer = new Uint8Array(0);
-  readonly #bufferFor = (size: number): Uint8Array<ArrayBuffer> => {
-    if (this.#frameBuffer.byteLength < size) this.#frameBuffer = new Uint8Array(size);
-    return this.#frameBuffer;
-  };
   #closed = false;
   #wakeDrain: (() => void) | undefined;
 
   constructor(channel: DataChannelLike, options: SchedulerOptions) {
     this.#channel = channel;
     this.#o = options;
+    this.#defer = options.defer ?? nextTurn;
+    this.#packer = new MessagePacker((message) => {
+      this.#channel.send(message);
+      this.#sentSinceRead += message.byteLength;
+    });
   }
 
-  /** Sends a small control frame now, ahead of queued body frames. */
+  /** From now on, packs frames into messages of at most `limit` bytes (the peer said BATCH). */
+  enableBatching(limit: number): void {
+    this.#packer.enable(limit);
+  }
+
+  /** Sends a small control frame ahead of queued body frames (at the end of the turn when batching). */
   sendNow(frame: Uint8Array<ArrayBuffer>): void {
     if (this.#closed || this.#channel.readyState !== 'open') return;
     try {
-      this.#channel.send(frame);
-      this.#sentSinceRead += frame.byteLength;
+      this.#packer.add(frame);
     } catch (error) {
       this.#o.onSendError(error);
+      return;
     }
+    this.#flushAtEndOfTurn();
   }
 
   /** Puts a message in the round when it has something to send. */
@@ -63,22 +81,55 @@ export class FrameScheduler {
     if (this.#closed || this.#inRing.has(message) || !message.isReady) return;
     this.#inRing.add(message);
     this.#ring.push(message);
-    if (!this.#running) void this.#run();
+    if (this.#packer.batching) this.#flushAtEndOfTurn();
+    else if (!this.#running) void this.#run();
+  }
+
+  /** Sends whatever is packed now, for a farewell frame that must follow it. */
+  sendPending(): void {
+    if (this.#closed) return;
+    try {
+      this.#packer.sendPending();
+    } catch {
+      // The farewell's own send reports the failure, if the channel is gone.
+    }
   }
 
   close(): void {
     this.#closed = true;
-    this.#frameBuffer = new Uint8Array(0);
+    this.#packer.clear();
     this.#ring.length = 0;
     this.#inRing.clear();
     this.#wakeDrain?.();
   }
+
+  #flushAtEndOfTurn(): void {
+    if (!this.#packer.batching || this.#flushQueued) return;
+    this.#flushQueued = true;
+    this.#defer(this.#endOfTurn);
+  }
+
+  readonly #endOfTurn = (): void => {
+    this.#flushQueued = false;
+    if (this.#closed) return;
+    // A run waiting for the channel to drain leaves the control frames to this flush.
+    if (!this.#running && this.#ring.length > 0) {
+      void this.#run();
+      return;
+    }
+    try {
+      this.#packer.sendPending();
+    } catch (error) {
+      this.#o.onSendError(error);
+    }
+  };
 
   async #run(): Promise<void> {
     this.#running = true;
     try {
       while (!this.#closed && this.#ring.length > 0) {
         if (this.#mayBeAboveHighWater() && this.#readBufferedAmount() > this.#o.highWaterMark) {
+          this.#packer.sendPending();
           await this.#drain();
           this.#readBufferedAmount();
           continue;
@@ -87,14 +138,15 @@ export class FrameScheduler {
         this.#inRing.delete(message);
         if (!message.isReady) continue;
         const frame = message.nextFrame(this.#bufferFor);
-        this.#channel.send(frame);
-        this.#sentSinceRead += frame.byteLength;
+        this.#packer.commit(frame.byteLength);
+        // Anything sent after this (a CANCEL on END) goes out after the frame.
         message.afterSend();
         if (message.isReady) {
           this.#inRing.add(message);
           this.#ring.push(message);
         }
       }
+      if (!this.#closed) this.#packer.sendPending();
     } catch (error) {
       this.#o.onSendError(error);
     } finally {
@@ -103,7 +155,8 @@ export class FrameScheduler {
   }
 
   #mayBeAboveHighWater(): boolean {
-    return this.#lastBufferedAmount + this.#sentSinceRead > this.#o.highWaterMark;
+    const queued = this.#lastBufferedAmount + this.#sentSinceRead + this.#packer.pendingBytes;
+    return queued > this.#o.highWaterMark;
   }
 
   #readBufferedAmount(): number {

@@ -22,6 +22,7 @@ import {
   type Hello,
 } from '../wire/control.js';
 import {
+  decodeBatch,
   decodeFrame,
   encodeFrame,
   encodeUint32,
@@ -200,6 +201,7 @@ export class PeerFetchSession implements Session {
       window: this.#o.window,
     };
     if (this.#o.agent) hello.agent = this.#o.agent;
+    if (this.#o.batch) hello.batch = true;
     this.#scheduler.sendNow(encodeFrame(FrameType.Hello, 0, 0, encodeHello(hello)));
     this.#liveness.start();
     this.#handshakeTimer = setTimeout(
@@ -227,7 +229,9 @@ export class PeerFetchSession implements Session {
           `received a ${typeof data} message; frames are binary`,
         );
       }
-      this.#dispatch(decodeFrame(data, this.#o.maxFrameSize));
+      const frame = decodeFrame(data, this.#o.maxFrameSize);
+      if (frame.type === FrameType.Batch) this.#dispatchBatch(frame.payload);
+      else this.#dispatch(frame);
     } catch (error) {
       this.#fail(
         error instanceof ProtocolError
@@ -236,6 +240,15 @@ export class PeerFetchSession implements Session {
       );
     }
   };
+
+  #dispatchBatch(payload: Uint8Array): void {
+    if (!this.#o.batch || !this.#peerHello) throw unexpected('BATCH that was not accepted');
+    for (const frame of decodeBatch(payload, this.#o.maxFrameSize)) {
+      // A frame that ends the session (GOAWAY, ERROR, a violation) ends the batch too.
+      if (this.#state === 'closed') return;
+      this.#dispatch(frame);
+    }
+  }
 
   #dispatch(frame: Frame): void {
     switch (frame.type) {
@@ -363,8 +376,9 @@ export class PeerFetchSession implements Session {
         `peer accepts frames of only ${hello.maxFrameSize} bytes`,
       );
     }
+    if (this.#o.batch && hello.batch) this.#scheduler.enableBatching(this.#maxFrameSize);
     this.#log.debug(
-      { peerAgent: hello.agent, maxFrameSize: this.#maxFrameSize },
+      { peerAgent: hello.agent, maxFrameSize: this.#maxFrameSize, batch: hello.batch === true },
       'peerfetch handshake',
     );
     // Without an authenticator the session opens synchronously, before the next frame.
@@ -446,6 +460,8 @@ export class PeerFetchSession implements Session {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     if (farewell && !this.#peerEnded && this.#channel.readyState === 'open') {
+      // Frames packed in this turn (a last response, a CANCEL) go before the farewell.
+      this.#scheduler.sendPending();
       try {
         this.#channel.send(farewell);
       } catch {

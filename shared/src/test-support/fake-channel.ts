@@ -1,5 +1,6 @@
 import type { DataChannelLike } from '../channel.js';
-import { decodeFrame, type Frame } from '../wire/frame.js';
+import { decodeBatch, decodeFrame, type Frame } from '../wire/frame.js';
+import { FrameType } from '../wire/frame-types.js';
 
 /**
  * A channel end driven by hand: what the session sends is recorded, and a test injects
@@ -33,8 +34,12 @@ export class FakeChannel extends EventTarget implements DataChannelLike {
     this.dispatchEvent(new MessageEvent('message', { data }));
   }
 
+  /** Every frame sent, BATCH messages unpacked. */
   sentFrames(): Frame[] {
-    return this.sent.map((bytes) => decodeFrame(bytes, 1 << 30));
+    return this.sent.flatMap((bytes) => {
+      const frame = decodeFrame(bytes, 1 << 30);
+      return frame.type === FrameType.Batch ? decodeBatch(frame.payload, 1 << 30) : [frame];
+    });
   }
 
   override addEventListener(

@@ -66,6 +66,11 @@ export const rawFrames = {
   ping(id: number): Uint8Array<ArrayBuffer> {
     return encodeFrame(FrameType.Ping, 0, 0, encodeUint32(id));
   },
+  /** Frames packed into one BATCH message, each after its u32 length. */
+  batch(...frames: Uint8Array[]): Uint8Array<ArrayBuffer> {
+    const parts = frames.flatMap((frame) => [encodeUint32(frame.byteLength), frame]);
+    return encodeFrame(FrameType.Batch, 0, 0, ...parts);
+  },
   goAway(message = ''): Uint8Array<ArrayBuffer> {
     return encodeFrame(FrameType.GoAway, 0, 0, encodeReason({ code: 'closing', message }));
   },

@@ -11,6 +11,8 @@ export interface Hello {
   window: number;
   /** Free-form name and version of the implementation, for logs. */
   agent?: string;
+  /** True when the sender accepts BATCH frames (several frames in one message). */
+  batch?: boolean;
 }
 
 /** Payload of ERROR, GOAWAY and CANCEL frames. */
@@ -26,7 +28,7 @@ export function encodeHello(hello: Hello): Uint8Array {
 export function decodeHello(bytes: Uint8Array): Hello {
   const value = unpackValue(bytes, 'malformed-frame', 'HELLO');
   if (!isPlainObject(value)) throw malformed('HELLO is not a map');
-  const { versions, maxFrameSize, window, agent } = value;
+  const { versions, maxFrameSize, window, agent, batch } = value;
   if (!Array.isArray(versions) || versions.length === 0 || !versions.every(isUint32)) {
     throw malformed('HELLO versions must be a non-empty list of integers');
   }
@@ -35,7 +37,15 @@ export function decodeHello(bytes: Uint8Array): Hello {
   }
   if (agent !== undefined && typeof agent !== 'string')
     throw malformed('HELLO agent must be a string');
-  return { versions, maxFrameSize, window, ...(agent === undefined ? {} : { agent }) };
+  if (batch !== undefined && typeof batch !== 'boolean')
+    throw malformed('HELLO batch must be a boolean');
+  return {
+    versions,
+    maxFrameSize,
+    window,
+    ...(agent === undefined ? {} : { agent }),
+    ...(batch === undefined ? {} : { batch }),
+  };
 }
 
 export function encodeReason(reason: Reason): Uint8Array {

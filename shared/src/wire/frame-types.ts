@@ -12,6 +12,8 @@ export const FrameType = {
   Ping: 0x05,
   /** Answer to PING; ticket 0; the same 4-byte id. */
   Pong: 0x06,
+  /** Several frames in one message, for a peer whose HELLO accepts it; ticket 0. */
+  Batch: 0x07,
   /** Opens a ticket: head length (u32), msgpack request head, first body bytes. */
   Request: 0x10,
   /** Answers a ticket: head length (u32), msgpack response head, first body bytes. */
@@ -48,4 +50,5 @@ export const SESSION_FRAME_TYPES: ReadonlySet<FrameType> = new Set([
   FrameType.GoAway,
   FrameType.Ping,
   FrameType.Pong,
+  FrameType.Batch,
 ]);

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { FRAME_HEADER_SIZE, MAX_CONTROL_PAYLOAD } from '../constants.js';
 import { ProtocolError } from '../errors.js';
 import { rawFrames } from '../testing/frames.js';
-import { decodeFrame, encodeFrame, encodeUint32, splitMessagePayload } from './frame.js';
+import {
+  decodeBatch,
+  decodeFrame,
+  encodeFrame,
+  encodeUint32,
+  splitMessagePayload,
+} from './frame.js';
 import { FrameFlag, FrameType } from './frame-types.js';
 import { decodeRequestHead } from './heads.js';
 
@@ -93,5 +99,53 @@ describe('frame codec', () => {
     expect(codeOf(() => decodeFrame(lying, LIMIT))).toBe('malformed-frame');
     const tooShort = encodeFrame(FrameType.Response, 0, 1, new Uint8Array(3));
     expect(codeOf(() => decodeFrame(tooShort, LIMIT))).toBe('malformed-frame');
+  });
+});
+
+describe('BATCH', () => {
+  const request = rawFrames.request(1, { method: 'GET', path: '/a', headers: [] });
+  const credit = rawFrames.credit(1, 4096);
+  const payloadOf = (batch: Uint8Array) => decodeFrame(batch, LIMIT).payload;
+
+  it('unpacks its frames in order, as views into the message', () => {
+    const batch = rawFrames.batch(request, credit, rawFrames.ping(9));
+    const outer = decodeFrame(batch, LIMIT);
+    expect(outer).toMatchObject({ type: FrameType.Batch, flags: 0, ticket: 0 });
+    const frames = decodeBatch(outer.payload, LIMIT);
+    expect(frames.map((f) => f.type)).toEqual([
+      FrameType.Request,
+      FrameType.Credit,
+      FrameType.Ping,
+    ]);
+    expect(frames[1]!.payload.buffer).toBe(batch.buffer);
+    expect(decodeRequestHead(splitMessagePayload(frames[0]!.payload).head).path).toBe('/a');
+  });
+
+  it('rejects an empty batch, a length that overruns it, and a cut-off length', () => {
+    expect(codeOf(() => decodeBatch(new Uint8Array(0), LIMIT))).toBe('malformed-frame');
+    const overrun = payloadOf(rawFrames.batch(credit));
+    new DataView(overrun.buffer, overrun.byteOffset).setUint32(0, credit.byteLength + 1);
+    expect(codeOf(() => decodeBatch(overrun, LIMIT))).toBe('malformed-frame');
+    const cut = payloadOf(rawFrames.batch(credit)).subarray(0, 2);
+    expect(codeOf(() => decodeBatch(cut, LIMIT))).toBe('malformed-frame');
+  });
+
+  it('rejects a batch inside a batch, a HELLO inside one, and a bad frame inside one', () => {
+    const nested = payloadOf(rawFrames.batch(rawFrames.batch(credit)));
+    expect(codeOf(() => decodeBatch(nested, LIMIT))).toBe('malformed-frame');
+    const hello = payloadOf(rawFrames.batch(rawFrames.hello()));
+    expect(codeOf(() => decodeBatch(hello, LIMIT))).toBe('malformed-frame');
+    const zeroTicketCredit = encodeFrame(FrameType.Credit, 0, 0, encodeUint32(1));
+    const bad = payloadOf(rawFrames.batch(credit, zeroTicketCredit));
+    expect(codeOf(() => decodeBatch(bad, LIMIT))).toBe('bad-ticket');
+  });
+
+  it('is a session frame: never on a ticket, never with END', () => {
+    const onTicket = rawFrames.batch(credit);
+    new DataView(onTicket.buffer).setUint32(2, 5);
+    expect(codeOf(() => decodeFrame(onTicket, LIMIT))).toBe('bad-ticket');
+    const withEnd = rawFrames.batch(credit);
+    withEnd[1] = FrameFlag.End;
+    expect(codeOf(() => decodeFrame(withEnd, LIMIT))).toBe('malformed-frame');
   });
 });

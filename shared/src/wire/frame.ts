@@ -1,4 +1,5 @@
 import {
+  BATCH_ENTRY_PREFIX_SIZE,
   FRAME_HEADER_SIZE,
   HEAD_LENGTH_SIZE,
   MAX_CONTROL_PAYLOAD,
@@ -173,4 +174,38 @@ export function splitMessagePayload(payload: Uint8Array): { head: Uint8Array; bo
   const headLength = readUint32(payload);
   const headEnd = HEAD_LENGTH_SIZE + headLength;
   return { head: payload.subarray(HEAD_LENGTH_SIZE, headEnd), body: payload.subarray(headEnd) };
+}
+
+/**
+ * The frames inside a BATCH payload, each a view into the message and decoded with
+ * {@link decodeFrame}. Total: a bad batch throws a ProtocolError. A BATCH or HELLO inside a
+ * BATCH is malformed: batches do not nest, and HELLO must come alone, before any batch.
+ */
+export function decodeBatch(payload: Uint8Array, maxFrameSize: number): Frame[] {
+  const frames: Frame[] = [];
+  let offset = 0;
+  while (offset < payload.byteLength) {
+    if (payload.byteLength - offset < BATCH_ENTRY_PREFIX_SIZE) {
+      throw new ProtocolError('malformed-frame', 'BATCH ends inside an entry length');
+    }
+    const length = readUint32(payload, offset);
+    offset += BATCH_ENTRY_PREFIX_SIZE;
+    if (length > payload.byteLength - offset) {
+      throw new ProtocolError(
+        'malformed-frame',
+        `BATCH entry of ${length} bytes overruns the batch`,
+      );
+    }
+    const frame = decodeFrame(payload.subarray(offset, offset + length), maxFrameSize);
+    if (frame.type === FrameType.Batch || frame.type === FrameType.Hello) {
+      throw new ProtocolError(
+        'malformed-frame',
+        `frame type 0x${frame.type.toString(16)} inside a BATCH`,
+      );
+    }
+    frames.push(frame);
+    offset += length;
+  }
+  if (frames.length === 0) throw new ProtocolError('malformed-frame', 'empty BATCH');
+  return frames;
 }

@@ -6,7 +6,14 @@ import { openSession } from '../session/session.js';
 import { FakeChannel } from '../test-support/fake-channel.js';
 import { rawFrames } from '../testing/frames.js';
 import { encodeReason } from './control.js';
-import { decodeFrame, encodeFrame, encodeUint32, splitMessagePayload } from './frame.js';
+import {
+  decodeBatch,
+  decodeFrame,
+  encodeFrame,
+  encodeUint32,
+  type Frame,
+  splitMessagePayload,
+} from './frame.js';
 import { FrameType } from './frame-types.js';
 import { decodeRequestHead, decodeResponseHead } from './heads.js';
 
@@ -35,6 +42,11 @@ const validFrames: Uint8Array[] = [
   rawFrames.goAway('done'),
   encodeFrame(FrameType.Error, 0, 0, encodeReason({ code: 'bad-head', message: 'x' })),
   encodeFrame(FrameType.Auth, 0, 0, new Uint8Array([1, 2])),
+  rawFrames.batch(
+    rawFrames.request(3, { method: 'GET', path: '/a', headers: [] }),
+    rawFrames.credit(1, 4096),
+    rawFrames.ping(8),
+  ),
 ];
 
 const mutation = fc.oneof(
@@ -75,10 +87,14 @@ const anyMessage = fc.oneof(
 function decodeTotally(bytes: Uint8Array): void {
   try {
     const frame = decodeFrame(bytes, LIMIT);
-    if (frame.type === FrameType.Request || frame.type === FrameType.Response) {
-      const { head } = splitMessagePayload(frame.payload);
-      if (frame.type === FrameType.Request) decodeRequestHead(head);
-      else decodeResponseHead(head);
+    const frames: Frame[] =
+      frame.type === FrameType.Batch ? decodeBatch(frame.payload, LIMIT) : [frame];
+    for (const { type, payload } of frames) {
+      if (type === FrameType.Request || type === FrameType.Response) {
+        const { head } = splitMessagePayload(payload);
+        if (type === FrameType.Request) decodeRequestHead(head);
+        else decodeResponseHead(head);
+      }
     }
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;

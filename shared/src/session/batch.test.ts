@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProtocolError } from '../errors.js';
+import { serveRequests } from '../server/serve-requests.js';
+import { patternBytes, readAll, sha256Hex } from '../test-support/bytes.js';
+import { FakeChannel } from '../test-support/fake-channel.js';
+import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
+import { rawFrames } from '../testing/frames.js';
+import type { MemoryChannel } from '../testing/memory-channel.js';
+import { decodeBatch, decodeFrame } from '../wire/frame.js';
+import { FrameType } from '../wire/frame-types.js';
+import { openSession } from './session.js';
+
+let connection: InMemoryConnection | undefined;
+
+afterEach(async () => {
+  await connection?.close();
+  connection = undefined;
+});
+
+/** Counts the messages a channel end sends, and the frames inside them. */
+function countSends(channel: MemoryChannel) {
+  const counts = { messages: 0, frames: 0, batches: 0 };
+  const send = channel.send.bind(channel);
+  channel.send = (data) => {
+    const frame = decodeFrame(data, 1 << 30);
+    counts.messages++;
+    if (frame.type === FrameType.Batch) {
+      counts.batches++;
+      counts.frames += decodeBatch(frame.payload, 1 << 30).length;
+    } else {
+      counts.frames++;
+    }
+    send(data);
+  };
+  return counts;
+}
+
+/** 64 requests at once, each answered with its own bytes; checks every body. */
+async function sixtyFourAtOnce(client: InMemoryConnection['client']): Promise<void> {
+  await Promise.all(
+    Array.from({ length: 64 }, async (_, i) => {
+      const response = await client.fetch(`/item/${i}`);
+      const body = await readAll(response.body);
+      expect(await sha256Hex(body)).toBe(await sha256Hex(patternBytes(100 + i * 37)));
+    }),
+  );
+}
+
+const answerWithItemBytes = async (request: Request) => {
+  const i = Number(new URL(request.url).pathname.split('/')[2]);
+  return new Response(patternBytes(100 + i * 37));
+};
+
+describe('BATCH', () => {
+  it('packs 64 concurrent requests and their answers into a few messages', async () => {
+    connection = connectInMemory(answerWithItemBytes);
+    await connection.clientSession.ready;
+    const fromClient = countSends(connection.clientChannel);
+    const fromServer = countSends(connection.serverChannel);
+    await sixtyFourAtOnce(connection.client);
+    expect(fromClient.frames).toBeGreaterThanOrEqual(64);
+    expect(fromServer.frames).toBeGreaterThanOrEqual(64);
+    expect(fromClient.messages).toBeLessThan(fromClient.frames / 8);
+    expect(fromServer.messages).toBeLessThan(fromServer.frames / 8);
+  });
+
+  it('never sends a BATCH to a peer whose HELLO does not accept it', async () => {
+    connection = connectInMemory(answerWithItemBytes, { client: { batch: false } });
+    await connection.clientSession.ready;
+    const fromClient = countSends(connection.clientChannel);
+    const fromServer = countSends(connection.serverChannel);
+    await sixtyFourAtOnce(connection.client);
+    expect(fromServer.batches).toBe(0);
+    expect(fromClient.batches).toBe(0);
+    expect(fromServer.messages).toBe(fromServer.frames);
+  });
+
+  it('refuses a BATCH when it did not announce one', async () => {
+    const channel = new FakeChannel();
+    const session = openSession(channel, {
+      role: 'server',
+      maxMessageSize: 256 * 1024,
+      batch: false,
+    });
+    serveRequests(session, async () => new Response('never'));
+    channel.inject(rawFrames.hello({ batch: true }).buffer);
+    channel.inject(rawFrames.batch(rawFrames.ping(1), rawFrames.ping(2)).buffer);
+    const reason = await session.closed;
+    expect(reason).toBeInstanceOf(ProtocolError);
+    expect((reason as ProtocolError).code).toBe('unexpected-frame');
+  });
+
+  it('handles the frames of a batch in order and stops at a GOAWAY inside it', async () => {
+    const channel = new FakeChannel();
+    const session = openSession(channel, { role: 'server', maxMessageSize: 256 * 1024 });
+    const seen: string[] = [];
+    serveRequests(session, async (request) => {
+      seen.push(new URL(request.url).pathname);
+      return new Response('ok');
+    });
+    channel.inject(rawFrames.hello({ batch: true }).buffer);
+    const get = (ticket: number, path: string) =>
+      rawFrames.request(ticket, { method: 'GET', path, headers: [] });
+    channel.inject(rawFrames.batch(get(1, '/first'), get(2, '/second')).buffer);
+    channel.inject(rawFrames.batch(get(3, '/third'), rawFrames.goAway('bye'), get(4, '/x')).buffer);
+    expect(await session.closed).toBeUndefined();
+    expect(seen).toEqual(['/first', '/second', '/third']);
+  });
+});
