@@ -15,10 +15,10 @@ export interface IncomingOptions {
  * consumes, so a reader that stops reading stops the sender after one window.
  */
 export class IncomingBody {
-  readonly stream: ReadableStream<Uint8Array>;
   readonly #o: IncomingOptions;
+  #stream: ReadableStream<Uint8Array> | undefined;
   readonly #queue: Uint8Array[] = [];
-  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   /** Bytes received and not yet granted back to the peer. */
   #outstanding = 0;
   /** Bytes handed to the reader since the last grant. */
@@ -30,10 +30,18 @@ export class IncomingBody {
 
   constructor(options: IncomingOptions) {
     this.#o = options;
-    this.stream = new ReadableStream<Uint8Array>(
+  }
+
+  /**
+   * The body as a stream, made on first use: most requests have an empty body nobody reads,
+   * and every web stream costs Node 20 a `makeTransferable` (visible in edge profiles).
+   */
+  get stream(): ReadableStream<Uint8Array> {
+    this.#stream ??= new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           this.#controller = controller;
+          if (this.#error) controller.error(this.#error);
         },
         pull: (controller) => this.#pull(controller),
         cancel: (reason) => {
@@ -44,6 +52,7 @@ export class IncomingBody {
       },
       { highWaterMark: 0 },
     );
+    return this.#stream;
   }
 
   /** True once END has arrived (the reader may still be draining the queue). */
@@ -74,7 +83,7 @@ export class IncomingBody {
     this.#error = error;
     this.#queue.length = 0;
     try {
-      this.#controller.error(error);
+      this.#controller?.error(error);
     } catch {
       // Already closed or errored.
     }

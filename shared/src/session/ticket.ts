@@ -27,7 +27,8 @@ export interface PeerMessage<Head> {
   head: Head;
   /** Encoded size of the head in bytes, for limits. */
   headSize: number;
-  body: ReadableStream<Uint8Array>;
+  /** Made on first use (see IncomingBody.stream). */
+  readonly body: ReadableStream<Uint8Array>;
   /** True when the message arrived complete in its first frame with no body bytes. */
   empty: boolean;
 }
@@ -103,7 +104,9 @@ export class Ticket<PeerHead> {
     this.#peer.resolve({
       head,
       headSize,
-      body: incoming.stream,
+      get body() {
+        return incoming.stream;
+      },
       empty: end && body.byteLength === 0,
     });
     this.#maybeRelease();
