@@ -64,16 +64,22 @@ export class FrameScheduler {
     this.#packer.enable(limit);
   }
 
-  /** Sends a small control frame ahead of queued body frames (at the end of the turn when batching). */
+  /**
+   * Sends a small control frame now, ahead of queued body frames. While frames are packed
+   * and waiting it joins them instead, behind them: a CANCEL after a response's END must
+   * not overtake it. Not deferred otherwise: a CREDIT that waits for the end of the turn
+   * (in a browser, behind every message event already queued) slows the sender's credit
+   * loop (Chromium downloads 0.77–0.85 × raw that way, against 0.89–0.97 × without).
+   */
   sendNow(frame: Uint8Array<ArrayBuffer>): void {
     if (this.#closed || this.#channel.readyState !== 'open') return;
+    const joinsPacked = this.#packer.pendingBytes > 0;
     try {
       this.#packer.add(frame);
+      if (!joinsPacked) this.#packer.sendPending();
     } catch (error) {
       this.#o.onSendError(error);
-      return;
     }
-    this.#flushAtEndOfTurn();
   }
 
   /** Puts a message in the round when it has something to send. */
