@@ -4,8 +4,8 @@
  */
 import type { Stats } from 'node:fs';
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import { problemResponse } from '@peerfetch/shared';
+import { webStreamOf } from '../router/web-body.js';
 
 /** Read size for file streams: large reads mean few, large frames on the DataChannel. */
 const READ_CHUNK_BYTES = 256 * 1024;
@@ -63,8 +63,7 @@ function rangeStillValid(request: Request, etag: string, stats: Stats): boolean 
 }
 
 function fileBody(path: string, start: number, end: number): ReadableStream<Uint8Array> {
-  const stream = createReadStream(path, { start, end, highWaterMark: READ_CHUNK_BYTES });
-  return Readable.toWeb(stream) as unknown as ReadableStream<Uint8Array>;
+  return webStreamOf(createReadStream(path, { start, end, highWaterMark: READ_CHUNK_BYTES }));
 }
 
 export interface FileToServe {

@@ -8,11 +8,12 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { problemResponse } from '@peerfetch/shared';
-import { BodyTooLargeError, isBodyTooLarge, limitBody } from './body-limit.js';
+import { BodyTooLargeError, isBodyTooLarge, limitedReadable } from './body-limit.js';
 import { endToEndHeaders } from './headers.js';
 import type { RouteHandler } from './router.js';
+import { webStreamOf } from './web-body.js';
 
 export interface UpstreamOptions {
   /** Base URL requests are forwarded to; the path below the route prefix is appended. */
@@ -99,7 +100,7 @@ class StallError extends Error {
 function forward(
   url: URL,
   request: Request,
-  body: ReadableStream<Uint8Array> | null,
+  source: Readable | null,
   signal: AbortSignal,
   timeoutMs: number,
 ): Promise<IncomingMessage> {
@@ -132,11 +133,10 @@ function forward(
       reject(failure ?? error);
     });
     outgoing.once('finish', moved);
-    if (!body) {
+    if (!source) {
       outgoing.end();
       return;
     }
-    const source = Readable.fromWeb(body as never);
     // A failing body (too large, or the client cancelled) ends the upstream request with
     // that reason; a failing upstream stops reading the client's body.
     source.once('error', (error) => {
@@ -170,7 +170,7 @@ export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
       return problemResponse(413, `request body is larger than ${options.maxBodyBytes} bytes`);
     }
     try {
-      const body = request.body ? limitBody(request.body, options.maxBodyBytes) : null;
+      const body = request.body ? limitedReadable(request.body, options.maxBodyBytes) : null;
       const upstream = await forward(
         upstreamUrl(options.baseUrl, rest),
         request,
@@ -182,10 +182,11 @@ export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
       const status = upstream.statusCode ?? 502;
       const empty = request.method === 'HEAD' || NULL_BODY_STATUSES.has(status);
       if (empty) upstream.resume();
-      return new Response(
-        empty ? null : (Readable.toWeb(upstream) as unknown as ReadableStream<Uint8Array>),
-        { status, statusText: upstream.statusMessage, headers: responseHeaders(upstream) },
-      );
+      return new Response(empty ? null : webStreamOf(upstream), {
+        status,
+        statusText: upstream.statusMessage,
+        headers: responseHeaders(upstream),
+      });
     } catch (error) {
       if (request.signal.aborted) throw request.signal.reason;
       if (isBodyTooLarge(error)) {
