@@ -5,7 +5,7 @@
  * given, other flags (NODE_OPTIONS) and environment.
  *
  *   bash test/run-in-netns.sh npx tsx test/bench/memory-flags.ts [--mib 512] [--rounds 2]
- *     [--flags '--max-semi-space-size=2'] [--env MALLOC_MMAP_THRESHOLD_=131072]
+ *     [--flags=--max-semi-space-size=2] [--env MALLOC_MMAP_THRESHOLD_=131072]
  */
 import { parseArgs } from 'node:util';
 import { type EdgeStackOptions, serviceEnvironment, startEdgeStack } from './edge-stack.js';

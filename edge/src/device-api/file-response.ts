@@ -5,7 +5,7 @@
 import type { Stats } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { problemResponse } from '@peerfetch/shared';
-import { webStreamOf } from '../router/web-body.js';
+import { webStreamOf } from './web-body.js';
 
 /** Read size for file streams: large reads mean few, large frames on the DataChannel. */
 const READ_CHUNK_BYTES = 256 * 1024;

@@ -8,12 +8,11 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { problemResponse } from '@peerfetch/shared';
 import { BodyTooLargeError, isBodyTooLarge, limitedReadable } from './body-limit.js';
 import { endToEndHeaders } from './headers.js';
 import type { RouteHandler } from './router.js';
-import { webStreamOf } from './web-body.js';
 
 export interface UpstreamOptions {
   /** Base URL requests are forwarded to; the path below the route prefix is appended. */
@@ -182,7 +181,12 @@ export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
       const status = upstream.statusCode ?? 502;
       const empty = request.method === 'HEAD' || NULL_BODY_STATUSES.has(status);
       if (empty) upstream.resume();
-      return new Response(empty ? null : webStreamOf(upstream), {
+      // Readable.toWeb, not webStreamOf (device-api/web-body.ts): for sockets that measured
+      // no faster to Node and slower to Chromium (docs/PERFORMANCE.md, third session).
+      const answer = empty
+        ? null
+        : (Readable.toWeb(upstream) as unknown as ReadableStream<Uint8Array>);
+      return new Response(answer, {
         status,
         statusText: upstream.statusMessage,
         headers: responseHeaders(upstream),
