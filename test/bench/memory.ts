@@ -88,10 +88,16 @@ export async function runMemory(
       scenario: 'edge memory after the download',
       subject: `${fmt(result.afterRssMiB, 0)} MiB after 3 s`,
       baseline: `idle ${fmt(result.idleRssMiB, 0)} MiB`,
-      figure: `+${fmt(result.afterRssMiB - result.idleRssMiB, 0)} MiB over idle`,
+      figure: `${signed(result.afterRssMiB - result.idleRssMiB)} MiB against idle`,
       target: `back near idle (≤ idle + ${NEAR_IDLE_MIB} MiB)`,
       met: result.afterRssMiB - result.idleRssMiB <= NEAR_IDLE_MIB,
     },
   ];
   return { result, rows };
+}
+
+/** A difference with its sign, as "+4" or "−5". */
+function signed(value: number): string {
+  const rounded = fmt(Math.abs(value), 0);
+  return `${value < 0 ? '−' : '+'}${rounded}`;
 }
