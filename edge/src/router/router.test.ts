@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouter } from './router.js';
-import { createUpstreamHandler, upstreamUrl } from './upstream.js';
+import { createUpstreamHandler, stallOf, upstreamUrl } from './upstream.js';
 
 type Handle = (req: IncomingMessage, res: ServerResponse) => void;
 let server: Server;
@@ -211,6 +211,13 @@ describe('router', () => {
     expect(((await upstreamStall.json()) as { detail: string }).detail).toMatch(
       /stopped taking the request body/,
     );
+  });
+
+  it('blames the upstream, not the client, for a request handed over whole', () => {
+    // A GET whose connection never opens: ended, nothing flushed, no push-back.
+    expect(stallOf({ writableEnded: true, writableNeedDrain: false })).toBe('upstream-answer');
+    expect(stallOf({ writableEnded: false, writableNeedDrain: true })).toBe('upstream-body');
+    expect(stallOf({ writableEnded: false, writableNeedDrain: false })).toBe('client-body');
   });
 
   it('answers 413 for a declared or streamed body over the limit', async () => {

@@ -81,7 +81,17 @@ function responseHeaders(upstream: IncomingMessage): Headers {
 }
 
 /** Who stopped moving before the response head arrived. */
-type Stall = 'upstream-answer' | 'upstream-body' | 'client-body';
+export type Stall = 'upstream-answer' | 'upstream-body' | 'client-body';
+
+/**
+ * Who stalled, from the state of the request to the upstream: pushing back means the upstream
+ * stopped reading; a request handed over whole (even one still waiting for a connection)
+ * waits on the upstream's answer; otherwise the client's body stopped arriving.
+ */
+export function stallOf(request: { writableNeedDrain: boolean; writableEnded: boolean }): Stall {
+  if (request.writableNeedDrain) return 'upstream-body';
+  return request.writableEnded ? 'upstream-answer' : 'client-body';
+}
 
 /** Thrown when nothing moved for the timeout before the response head. */
 class StallError extends Error {
@@ -113,13 +123,7 @@ function forward(
     });
     let failure: unknown;
     const stalled = setTimeout(() => {
-      // The upstream's socket is full when it stopped reading; otherwise the client stopped.
-      const stall: Stall = outgoing.writableFinished
-        ? 'upstream-answer'
-        : outgoing.writableNeedDrain
-          ? 'upstream-body'
-          : 'client-body';
-      failure = new StallError(stall);
+      failure = new StallError(stallOf(outgoing));
       outgoing.destroy(failure as Error);
     }, timeoutMs);
     const moved = () => stalled.refresh();

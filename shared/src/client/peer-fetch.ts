@@ -48,6 +48,8 @@ export function createPeerFetch(
     );
     const onAbort = () => ticket.cancel(abortReason(signal));
     signal?.addEventListener('abort', onAbort, { once: true });
+    // An abort between the ready check and here fired no listener of ours.
+    if (signal?.aborted) onAbort();
     ticket.done.then(() => signal?.removeEventListener('abort', onAbort));
     const timer =
       options.timeoutMs === undefined

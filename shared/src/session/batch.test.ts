@@ -8,6 +8,7 @@ import { rawFrames } from '../testing/frames.js';
 import type { MemoryChannel } from '../testing/memory-channel.js';
 import { decodeBatch, decodeFrame } from '../wire/frame.js';
 import { FrameType } from '../wire/frame-types.js';
+import { NO_BODY } from './body-source.js';
 import { openSession } from './session.js';
 
 let connection: InMemoryConnection | undefined;
@@ -26,7 +27,7 @@ function countSends(channel: MemoryChannel) {
     counts.messages++;
     if (frame.type === FrameType.Batch) {
       counts.batches++;
-      counts.frames += decodeBatch(frame.payload, 1 << 30).length;
+      counts.frames += [...decodeBatch(frame.payload, 1 << 30)].length;
     } else {
       counts.frames++;
     }
@@ -73,6 +74,74 @@ describe('BATCH', () => {
     expect(fromServer.batches).toBe(0);
     expect(fromClient.batches).toBe(0);
     expect(fromServer.messages).toBe(fromServer.frames);
+  });
+
+  for (const batch of [true, false]) {
+    it(`echoes a 6 MiB upload to a slow reader intact (batch ${batch})`, async () => {
+      // The handler's answer is the peer's body: reading it grants CREDIT while the scheduler
+      // is building a frame of that answer.
+      connection = connectInMemory(async (request) => new Response(request.body), {
+        client: { batch },
+        server: { batch },
+      });
+      const upload = patternBytes(6 * 1024 * 1024);
+      const response = await connection.client.fetch('/echo', {
+        method: 'POST',
+        body: new Blob([upload]).stream(),
+        duplex: 'half',
+      } as RequestInit);
+      const reader = response.body!.getReader();
+      const parts: Uint8Array[] = [];
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parts.push(value);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const echoed = new Uint8Array(await new Blob(parts as BlobPart[]).arrayBuffer());
+      expect(await sha256Hex(echoed)).toBe(await sha256Hex(upload));
+    });
+  }
+
+  it('sends nothing for a request cancelled before its REQUEST frame left', async () => {
+    connection = connectInMemory(async () => new Response('ok'));
+    await connection.clientSession.ready;
+    // The REQUEST waits for the end of this turn; the cancel comes first.
+    const ticket = connection.clientSession.startRequest(
+      { method: 'GET', path: '/a', headers: [] },
+      NO_BODY,
+    );
+    ticket.cancel(new Error('changed my mind'));
+    await expect(ticket.peerMessage).rejects.toThrow('changed my mind');
+    const after = await connection.client.fetch('/b');
+    expect(await after.text()).toBe('ok');
+    expect(connection.serverSession.isClosed).toBe(false);
+  });
+
+  it('sends what this turn scheduled before its GOAWAY', async () => {
+    const seen: string[] = [];
+    connection = connectInMemory(async (request) => {
+      seen.push(new URL(request.url).pathname);
+      return new Response('ok');
+    });
+    await connection.clientSession.ready;
+    const ticket = connection.clientSession.startRequest(
+      { method: 'GET', path: '/last', headers: [] },
+      NO_BODY,
+    );
+    ticket.peerMessage.catch(() => {});
+    connection.clientSession.close();
+    await connection.serverSession.closed;
+    expect(seen).toEqual(['/last']);
+  });
+
+  it('handles the frames before a bad entry, as if they had arrived alone', async () => {
+    const channel = new FakeChannel();
+    const session = openSession(channel, { role: 'server', maxMessageSize: 256 * 1024 });
+    serveRequests(session, async () => new Response('ok'));
+    channel.inject(rawFrames.hello({ batch: true }).buffer);
+    channel.inject(rawFrames.batch(rawFrames.goAway('bye'), new Uint8Array([0xff, 0, 0])).buffer);
+    expect(await session.closed).toBeUndefined();
   });
 
   it('refuses a BATCH when it did not announce one', async () => {

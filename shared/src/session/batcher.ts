@@ -23,6 +23,8 @@ export class MessagePacker {
   /** Where the next entry's length prefix goes. */
   #end = FRAME_HEADER_SIZE;
   #count = 0;
+  /** A frame has been placed and not yet committed: nothing else may be placed. */
+  #placed = false;
 
   /** `send` puts one message on the channel; it may throw. */
   constructor(send: (message: Uint8Array<ArrayBuffer>) => void) {
@@ -48,16 +50,20 @@ export class MessagePacker {
    * Sends what is packed first when the frame would not fit beside it.
    */
   place(size: number): Uint8Array<ArrayBuffer> {
+    // Placing again before the commit would hand out the same bytes twice.
+    if (this.#placed) throw new Error('a frame was placed while another is being encoded');
     if (this.#count > 0 && this.#end + BATCH_ENTRY_PREFIX_SIZE + size > this.#limit) {
       this.sendPending();
     }
     const start = this.#end + BATCH_ENTRY_PREFIX_SIZE;
     if (this.#buffer.byteLength < start + size) this.#grow(start + size);
+    this.#placed = true;
     return this.#buffer.subarray(start, start + size);
   }
 
   /** The frame placed last is complete; without batching it is sent now. */
   commit(size: number): void {
+    this.#placed = false;
     new DataView(this.#buffer.buffer).setUint32(this.#end, size);
     this.#end += BATCH_ENTRY_PREFIX_SIZE + size;
     this.#count++;
@@ -82,6 +88,7 @@ export class MessagePacker {
 
   /** Drops what is packed and the buffer. */
   clear(): void {
+    this.#placed = false;
     this.#end = FRAME_HEADER_SIZE;
     this.#count = 0;
     this.#buffer = new Uint8Array(0);

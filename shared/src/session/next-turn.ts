@@ -21,7 +21,16 @@ function createBrowserTurn(): (callback: () => void) => void {
   const waiting: (() => void)[] = [];
   const channel = new MessageChannel();
   channel.port1.onmessage = () => {
-    for (const callback of waiting.splice(0)) callback();
+    for (const callback of waiting.splice(0)) {
+      try {
+        callback();
+      } catch (error) {
+        // One failing callback must not cost the others their turn; report it unhandled.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   };
   return (callback) => {
     if (waiting.push(callback) === 1) channel.port2.postMessage(undefined);

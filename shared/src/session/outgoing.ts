@@ -107,12 +107,22 @@ export class OutgoingMessage {
       ...parts,
     );
     if (end) this.#endSent = true;
-    else this.#pump();
     return frame;
   }
 
-  /** The scheduler has taken the last frame: whatever the session sends next follows it. */
+  /** True once the head is in a frame: from then on the peer will know this ticket. */
+  get headSent(): boolean {
+    return this.#headSent;
+  }
+
+  /**
+   * The scheduler has taken the last frame: whatever the session sends next follows it.
+   * Reading more of the source waits until now, not inside `nextFrame`: a source that is a
+   * peer's body grants credit as it is read, and that CREDIT must not be encoded while the
+   * frame is still being built in the scheduler's buffer.
+   */
   afterSend(): void {
+    if (!this.#endSent) this.#pump();
     if (this.#endSent && !this.#endReported) {
       this.#endReported = true;
       this.#o.onEndSent();

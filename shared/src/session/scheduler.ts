@@ -91,10 +91,14 @@ export class FrameScheduler {
     else if (!this.#running) void this.#run();
   }
 
-  /** Sends whatever is packed now, for a farewell frame that must follow it. */
+  /**
+   * Sends now what is packed and what ready messages can send without waiting for the
+   * channel to drain: for a farewell frame that must follow them.
+   */
   sendPending(): void {
     if (this.#closed) return;
     try {
+      if (!this.#running) while (this.#ring.length > 0 && !this.#aboveHighWater()) this.#packNext();
       this.#packer.sendPending();
     } catch {
       // The farewell's own send reports the failure, if the channel is gone.
@@ -134,23 +138,13 @@ export class FrameScheduler {
     this.#running = true;
     try {
       while (!this.#closed && this.#ring.length > 0) {
-        if (this.#mayBeAboveHighWater() && this.#readBufferedAmount() > this.#o.highWaterMark) {
+        if (this.#aboveHighWater()) {
           this.#packer.sendPending();
           await this.#drain();
           this.#readBufferedAmount();
           continue;
         }
-        const message = this.#ring.shift()!;
-        this.#inRing.delete(message);
-        if (!message.isReady) continue;
-        const frame = message.nextFrame(this.#bufferFor);
-        this.#packer.commit(frame.byteLength);
-        // Anything sent after this (a CANCEL on END) goes out after the frame.
-        message.afterSend();
-        if (message.isReady) {
-          this.#inRing.add(message);
-          this.#ring.push(message);
-        }
+        this.#packNext();
       }
       if (!this.#closed) this.#packer.sendPending();
     } catch (error) {
@@ -158,6 +152,25 @@ export class FrameScheduler {
     } finally {
       this.#running = false;
     }
+  }
+
+  /** Packs the next frame of the next ready message in the round. */
+  #packNext(): void {
+    const message = this.#ring.shift()!;
+    this.#inRing.delete(message);
+    if (!message.isReady) return;
+    const frame = message.nextFrame(this.#bufferFor);
+    this.#packer.commit(frame.byteLength);
+    // Anything sent after this (a CANCEL on END) goes out after the frame.
+    message.afterSend();
+    if (message.isReady) {
+      this.#inRing.add(message);
+      this.#ring.push(message);
+    }
+  }
+
+  #aboveHighWater(): boolean {
+    return this.#mayBeAboveHighWater() && this.#readBufferedAmount() > this.#o.highWaterMark;
   }
 
   #mayBeAboveHighWater(): boolean {

@@ -134,10 +134,17 @@ export class Ticket<PeerHead> {
     this.#finish(completed ? undefined : error, error);
   }
 
-  /** Abandons the exchange from our side, telling the peer. */
+  /**
+   * Abandons the exchange from our side, telling the peer, if it knows of the ticket: a
+   * request cancelled before its head left is never sent at all (a CANCEL would reach the
+   * peer before the REQUEST it cancels, which is a `bad-ticket` error).
+   */
   cancel(error: Error, reason: Reason = { code: 'cancelled', message: error.message }): void {
     if (this.#released) return;
-    this.#ctx.sendControl(encodeFrame(FrameType.Cancel, 0, this.id, encodeReason(reason)));
+    const peerKnows = this.#ctx.role === 'server' || this.#outgoing?.headSent === true;
+    if (peerKnows) {
+      this.#ctx.sendControl(encodeFrame(FrameType.Cancel, 0, this.id, encodeReason(reason)));
+    }
     this.#finish(error, error);
   }
 

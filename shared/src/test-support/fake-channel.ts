@@ -38,7 +38,7 @@ export class FakeChannel extends EventTarget implements DataChannelLike {
   sentFrames(): Frame[] {
     return this.sent.flatMap((bytes) => {
       const frame = decodeFrame(bytes, 1 << 30);
-      return frame.type === FrameType.Batch ? decodeBatch(frame.payload, 1 << 30) : [frame];
+      return frame.type === FrameType.Batch ? [...decodeBatch(frame.payload, 1 << 30)] : [frame];
     });
   }
 

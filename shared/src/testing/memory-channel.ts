@@ -124,7 +124,9 @@ export class MemoryChannel extends EventTarget implements DataChannelLike {
     this.#delivering = false;
     if (this.#queue.length > 0) {
       this.#scheduleDelivery(Math.max(this.#queue[0]!.dueAt - Date.now(), 1));
-    } else if (this.readyState === 'closing') {
+    } else if (this.readyState === 'closing' && this.peer.#queue.length === 0) {
+      // Both directions flush before the close completes; the other end's delivery
+      // finishes it when it still has messages on the way.
       this.#finishClose();
     }
   }

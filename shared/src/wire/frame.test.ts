@@ -111,7 +111,7 @@ describe('BATCH', () => {
     const batch = rawFrames.batch(request, credit, rawFrames.ping(9));
     const outer = decodeFrame(batch, LIMIT);
     expect(outer).toMatchObject({ type: FrameType.Batch, flags: 0, ticket: 0 });
-    const frames = decodeBatch(outer.payload, LIMIT);
+    const frames = [...decodeBatch(outer.payload, LIMIT)];
     expect(frames.map((f) => f.type)).toEqual([
       FrameType.Request,
       FrameType.Credit,
@@ -122,22 +122,22 @@ describe('BATCH', () => {
   });
 
   it('rejects an empty batch, a length that overruns it, and a cut-off length', () => {
-    expect(codeOf(() => decodeBatch(new Uint8Array(0), LIMIT))).toBe('malformed-frame');
+    expect(codeOf(() => [...decodeBatch(new Uint8Array(0), LIMIT)])).toBe('malformed-frame');
     const overrun = payloadOf(rawFrames.batch(credit));
     new DataView(overrun.buffer, overrun.byteOffset).setUint32(0, credit.byteLength + 1);
-    expect(codeOf(() => decodeBatch(overrun, LIMIT))).toBe('malformed-frame');
+    expect(codeOf(() => [...decodeBatch(overrun, LIMIT)])).toBe('malformed-frame');
     const cut = payloadOf(rawFrames.batch(credit)).subarray(0, 2);
-    expect(codeOf(() => decodeBatch(cut, LIMIT))).toBe('malformed-frame');
+    expect(codeOf(() => [...decodeBatch(cut, LIMIT)])).toBe('malformed-frame');
   });
 
   it('rejects a batch inside a batch, a HELLO inside one, and a bad frame inside one', () => {
     const nested = payloadOf(rawFrames.batch(rawFrames.batch(credit)));
-    expect(codeOf(() => decodeBatch(nested, LIMIT))).toBe('malformed-frame');
+    expect(codeOf(() => [...decodeBatch(nested, LIMIT)])).toBe('malformed-frame');
     const hello = payloadOf(rawFrames.batch(rawFrames.hello()));
-    expect(codeOf(() => decodeBatch(hello, LIMIT))).toBe('malformed-frame');
+    expect(codeOf(() => [...decodeBatch(hello, LIMIT)])).toBe('malformed-frame');
     const zeroTicketCredit = encodeFrame(FrameType.Credit, 0, 0, encodeUint32(1));
     const bad = payloadOf(rawFrames.batch(credit, zeroTicketCredit));
-    expect(codeOf(() => decodeBatch(bad, LIMIT))).toBe('bad-ticket');
+    expect(codeOf(() => [...decodeBatch(bad, LIMIT)])).toBe('bad-ticket');
   });
 
   it('is a session frame: never on a ticket, never with END', () => {

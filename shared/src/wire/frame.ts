@@ -178,11 +178,13 @@ export function splitMessagePayload(payload: Uint8Array): { head: Uint8Array; bo
 
 /**
  * The frames inside a BATCH payload, each a view into the message and decoded with
- * {@link decodeFrame}. Total: a bad batch throws a ProtocolError. A BATCH or HELLO inside a
- * BATCH is malformed: batches do not nest, and HELLO must come alone, before any batch.
+ * {@link decodeFrame}, one at a time as they are taken, so that the frames before a bad entry
+ * are handled as if they had arrived alone. Total: a bad entry throws a ProtocolError. A
+ * BATCH or HELLO inside a BATCH is malformed: batches do not nest, and HELLO must come
+ * alone, before any batch.
  */
-export function decodeBatch(payload: Uint8Array, maxFrameSize: number): Frame[] {
-  const frames: Frame[] = [];
+export function* decodeBatch(payload: Uint8Array, maxFrameSize: number): Generator<Frame> {
+  let count = 0;
   let offset = 0;
   while (offset < payload.byteLength) {
     if (payload.byteLength - offset < BATCH_ENTRY_PREFIX_SIZE) {
@@ -203,9 +205,9 @@ export function decodeBatch(payload: Uint8Array, maxFrameSize: number): Frame[] 
         `frame type 0x${frame.type.toString(16)} inside a BATCH`,
       );
     }
-    frames.push(frame);
     offset += length;
+    count++;
+    yield frame;
   }
-  if (frames.length === 0) throw new ProtocolError('malformed-frame', 'empty BATCH');
-  return frames;
+  if (count === 0) throw new ProtocolError('malformed-frame', 'empty BATCH');
 }

@@ -88,7 +88,7 @@ function decodeTotally(bytes: Uint8Array): void {
   try {
     const frame = decodeFrame(bytes, LIMIT);
     const frames: Frame[] =
-      frame.type === FrameType.Batch ? decodeBatch(frame.payload, LIMIT) : [frame];
+      frame.type === FrameType.Batch ? [...decodeBatch(frame.payload, LIMIT)] : [frame];
     for (const { type, payload } of frames) {
       if (type === FrameType.Request || type === FrameType.Response) {
         const { head } = splitMessagePayload(payload);
