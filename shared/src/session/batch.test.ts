@@ -3,7 +3,11 @@ import { ProtocolError } from '../errors.js';
 import { serveRequests } from '../server/serve-requests.js';
 import { patternBytes, readAll, sha256Hex } from '../test-support/bytes.js';
 import { FakeChannel } from '../test-support/fake-channel.js';
-import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
+import {
+  connectInMemory,
+  type InMemoryConnection,
+  type InMemoryOptions,
+} from '../testing/connect.js';
 import { rawFrames } from '../testing/frames.js';
 import type { MemoryChannel } from '../testing/memory-channel.js';
 import { decodeBatch, decodeFrame } from '../wire/frame.js';
@@ -36,8 +40,16 @@ function countSends(channel: MemoryChannel) {
   return counts;
 }
 
-/** 64 requests at once, each answered with its own bytes; checks every body. */
-async function sixtyFourAtOnce(client: InMemoryConnection['client']): Promise<void> {
+/**
+ * 64 requests at once over a fresh in-memory connection, each answered with its own bytes;
+ * checks every body and returns what each side sent.
+ */
+async function sixtyFourAtOnce(options: InMemoryOptions = {}) {
+  connection = connectInMemory(answerWithItemBytes, options);
+  await connection.clientSession.ready;
+  const fromClient = countSends(connection.clientChannel);
+  const fromServer = countSends(connection.serverChannel);
+  const { client } = connection;
   await Promise.all(
     Array.from({ length: 64 }, async (_, i) => {
       const response = await client.fetch(`/item/${i}`);
@@ -45,6 +57,7 @@ async function sixtyFourAtOnce(client: InMemoryConnection['client']): Promise<vo
       expect(await sha256Hex(body)).toBe(await sha256Hex(patternBytes(100 + i * 37)));
     }),
   );
+  return { fromClient, fromServer };
 }
 
 const answerWithItemBytes = async (request: Request) => {
@@ -54,11 +67,7 @@ const answerWithItemBytes = async (request: Request) => {
 
 describe('BATCH', () => {
   it('packs 64 concurrent requests and their answers into a few messages', async () => {
-    connection = connectInMemory(answerWithItemBytes);
-    await connection.clientSession.ready;
-    const fromClient = countSends(connection.clientChannel);
-    const fromServer = countSends(connection.serverChannel);
-    await sixtyFourAtOnce(connection.client);
+    const { fromClient, fromServer } = await sixtyFourAtOnce();
     expect(fromClient.frames).toBeGreaterThanOrEqual(64);
     expect(fromServer.frames).toBeGreaterThanOrEqual(64);
     expect(fromClient.messages).toBeLessThan(fromClient.frames / 8);
@@ -66,11 +75,7 @@ describe('BATCH', () => {
   });
 
   it('never sends a BATCH to a peer whose HELLO does not accept it', async () => {
-    connection = connectInMemory(answerWithItemBytes, { client: { batch: false } });
-    await connection.clientSession.ready;
-    const fromClient = countSends(connection.clientChannel);
-    const fromServer = countSends(connection.serverChannel);
-    await sixtyFourAtOnce(connection.client);
+    const { fromClient, fromServer } = await sixtyFourAtOnce({ client: { batch: false } });
     expect(fromServer.batches).toBe(0);
     expect(fromClient.batches).toBe(0);
     expect(fromServer.messages).toBe(fromServer.frames);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RequestHandler } from '../server/serve-requests.js';
 import { countingStream, patternBytes, readAll, sleep } from '../test-support/bytes.js';
 import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
 
@@ -122,39 +123,35 @@ describe('cancellation from the server', () => {
     expect(again.status).toBe(200);
   });
 
-  it('stops an upload once the server has answered without reading it', async () => {
+  /** A 64 MiB upload the server answers early: the client keeps the answer, and stops. */
+  async function answeredEarly(handler: RequestHandler, status: number, body: unknown) {
     const source = countingStream(patternBytes(64 * MiB));
-    connection = connectInMemory(async () =>
-      Response.json({ error: 'too large' }, { status: 413 }),
-    );
+    connection = connectInMemory(handler);
     const response = await connection.client.fetch('/', {
       method: 'POST',
       body: source.stream,
       duplex: 'half',
     } as RequestInit);
-    expect(response.status).toBe(413);
-    expect(await response.json()).toEqual({ error: 'too large' });
+    expect(response.status).toBe(status);
+    expect(await response.json()).toEqual(body);
     await until(() => source.cancelled() !== undefined);
     expect(source.pulled()).toBeLessThan(8 * MiB);
+  }
+
+  it('stops an upload once the server has answered without reading it', async () => {
+    await answeredEarly(async () => Response.json({ error: 'too large' }, { status: 413 }), 413, {
+      error: 'too large',
+    });
   });
 
   it('sends its answer, not a reset, when the handler cancels the upload before answering', async () => {
-    const source = countingStream(patternBytes(64 * MiB));
-    connection = connectInMemory(async (request) => {
+    const handler: RequestHandler = async (request) => {
       const reader = request.body!.getReader();
       await reader.read();
       await reader.cancel(new Error('upstream went away'));
       await sleep(20); // the answer comes a little later, as a proxy's 502 or 504 does
       return Response.json({ error: 'upstream unreachable' }, { status: 502 });
-    });
-    const response = await connection.client.fetch('/', {
-      method: 'POST',
-      body: source.stream,
-      duplex: 'half',
-    } as RequestInit);
-    expect(response.status).toBe(502);
-    expect(await response.json()).toEqual({ error: 'upstream unreachable' });
-    await until(() => source.cancelled() !== undefined);
-    expect(source.pulled()).toBeLessThan(8 * MiB);
+    };
+    await answeredEarly(handler, 502, { error: 'upstream unreachable' });
   });
 });
