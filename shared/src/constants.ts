@@ -74,5 +74,8 @@ export const MAX_HEADER_COUNT = 256;
 /** Largest control payload (HELLO, ERROR, GOAWAY, CANCEL, AUTH). */
 export const MAX_CONTROL_PAYLOAD = 8 * 1024;
 
+/** Where a paired client asks the edge to forget it (`DELETE`). */
+export const FORGET_PAIRING_PATH = '/.well-known/peerfetch/pairing';
+
 /** Origin given to requests handed to a server's handler; only the path comes from the wire. */
 export const REQUEST_BASE_URL = 'http://peerfetch.invalid';

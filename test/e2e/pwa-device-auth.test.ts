@@ -6,17 +6,14 @@
  * told to forget the phone). `peerfetch-edge pair` and `clients` run through the control
  * socket. Screenshots of the new screens at phone and laptop sizes.
  */
-import { execFile } from 'node:child_process';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LaunchedBrowser, launchBrowser } from '../helpers/browser.js';
 import {
-  EDGE_MAIN,
   makeStateDir,
   removeStateDir,
+  runEdgeCli,
   type StartedEdge,
   startEdge,
 } from '../helpers/edge.js';
@@ -49,22 +46,11 @@ const launchEdge = () =>
     env: { PEERFETCH_SIGNALING_KEY: KEY },
   });
 
-/** Runs `peerfetch-edge <args> --json` against the running edge's control socket. */
+/** Runs `peerfetch-edge <args> --json` against the running edge; it must succeed. */
 async function edgeCli(...args: string[]): Promise<unknown> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [
-      EDGE_MAIN,
-      ...args,
-      '--config',
-      join(stateDir, 'test-edge.yaml'),
-      '--state-dir',
-      stateDir,
-      '--json',
-    ],
-    { timeout: 20_000, env: { PATH: process.env.PATH ?? '' } },
-  );
-  return JSON.parse(stdout);
+  const result = await runEdgeCli(edge, [...args, '--json']);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout.toString());
 }
 
 const pairedClients = async () => (await edgeCli('clients')) as Array<{ id: string; name: string }>;

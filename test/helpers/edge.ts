@@ -203,20 +203,7 @@ export function runClientCli(args: string[], options: ClientCliOptions): Promise
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const out: Buffer[] = [];
-  let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => out.push(c));
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (c: string) => {
-    stderr += c;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolvePromise) => {
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout: Buffer.concat(out), stderr });
-    });
-  });
+  return outputOf(child, timeoutMs);
 }
 
 /** Runs the built `peerfetch-edge` CLI (`pair`, `clients`, `unpair`, `status`…) against an edge. */
@@ -233,6 +220,11 @@ export function runEdgeCli(edge: StartedEdge, args: string[]): Promise<CliResult
     ],
     { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  return outputOf(child, 30_000);
+}
+
+/** A CLI run's exit code and output, whatever the code; killed after `timeoutMs`. */
+function outputOf(child: ChildProcess, timeoutMs: number): Promise<CliResult> {
   const out: Buffer[] = [];
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => out.push(c));
@@ -240,7 +232,7 @@ export function runEdgeCli(edge: StartedEdge, args: string[]): Promise<CliResult
   child.stderr!.on('data', (c: string) => {
     stderr += c;
   });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   return new Promise((resolvePromise) => {
     child.once('close', (code) => {
       clearTimeout(timer);

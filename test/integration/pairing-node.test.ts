@@ -20,6 +20,7 @@ import {
   connectPaired,
   newIdentity,
   openPairingWindow,
+  pairCli,
   pairClient,
   pairingWindowOf,
 } from '../helpers/pairing.js';
@@ -123,19 +124,12 @@ describe('pairing the Node client', () => {
     const window = await openPairingWindow(edge);
     expect(window.attemptsLeft).toBe(5);
     const bad = wrong(window.code);
-    const tried = await cli([
-      'pair',
-      '--signaling',
-      signaling.url,
-      '--device',
-      edge.peerId,
-      '--code',
-      bad,
-    ]);
+    const tried = await pairCli(signaling.url, edge, configHome, bad);
     expect(tried.code).toBe(10);
     expect(tried.stderr).toMatch(/pairing code was wrong/);
-    expect((await openPairingWindow(edge)).code).toBe(window.code); // same window, one attempt used
-    expect((await openPairingWindow(edge)).attemptsLeft).toBe(4);
+    const same = await openPairingWindow(edge);
+    expect(same.code).toBe(window.code); // same window, one attempt used
+    expect(same.attemptsLeft).toBe(4);
     for (let i = 0; i < 4; i++) {
       await expect(pairClient(signaling.port, edge, bad)).rejects.toMatchObject({
         cause: { reason: 'wrong-code' },
@@ -144,15 +138,7 @@ describe('pairing the Node client', () => {
     await edge.waitForLog((l) => l.msg === 'pairing window closed' && l.reason === 'attempts used');
     expect(failures('wrong-code').length).toBe(5);
     // The right code, too late: the window is closed.
-    const late = await cli([
-      'pair',
-      '--signaling',
-      signaling.url,
-      '--device',
-      edge.peerId,
-      '--code',
-      window.code,
-    ]);
+    const late = await pairCli(signaling.url, edge, configHome, window.code);
     expect(late.code).toBe(11);
     expect(late.stderr).toMatch(/not accepting new pairings/);
     expect(failures('pairing-closed').length).toBe(1);

@@ -9,6 +9,7 @@ import {
   withDevice,
   writeDevices,
 } from '../client/devices-store.js';
+import { formatColumns } from './columns.js';
 import { UsageError } from './fetch-request.js';
 
 export interface PairOptions {
@@ -65,17 +66,8 @@ export async function listDevices(env: NodeJS.ProcessEnv, json: boolean): Promis
     );
   if (file.devices.length === 0)
     return `No paired devices (in ${path}). Pair with \`peerfetch pair\`.`;
-  const rows = [
+  return formatColumns([
     ['ID', 'NAME', 'SIGNALING', 'PAIRED'],
     ...file.devices.map((d) => [d.id, d.name, d.signalingUrl, d.pairedAt]),
-  ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  ]);
 }

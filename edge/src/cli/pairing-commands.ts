@@ -2,6 +2,7 @@
 import type { PairedClientInfo } from '../pairing/paired-clients.js';
 import { pairingText } from '../pairing/pairing-link.js';
 import type { PairingInfo } from '../pairing/pairing-service.js';
+import { formatColumns } from './columns.js';
 
 type Call = (command: string, args?: Record<string, unknown>) => Promise<unknown>;
 
@@ -15,19 +16,10 @@ const when = (iso: string | null) => (iso ? iso.replace('T', ' ').replace(/\.\d+
 
 export function clientsTable(clients: PairedClientInfo[]): string {
   if (clients.length === 0) return 'No paired clients. Run `peerfetch-edge pair` to pair one.';
-  const rows = [
+  return formatColumns([
     ['ID', 'NAME', 'PAIRED', 'LAST SEEN'],
     ...clients.map((c) => [c.id, c.name, when(c.pairedAt), when(c.lastSeen)]),
-  ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  ]);
 }
 
 export async function clientsCommand(call: Call, json: boolean): Promise<string> {

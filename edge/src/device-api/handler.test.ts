@@ -1,12 +1,12 @@
 import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { MediaPage } from '@peerfetch/shared';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouter } from '../router/router.js';
 import type { DeviceInfo } from './device-info.js';
 import { createDeviceApi } from './handler.js';
-import type { MediaPage } from './media-listing.js';
 
 let root: string;
 let media: string;

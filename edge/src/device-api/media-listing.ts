@@ -7,8 +7,6 @@ import { THUMBNAIL_SOURCE_TYPES } from './thumbnails.js';
 export const MEDIA_PAGE_DEFAULT = 50;
 export const MEDIA_PAGE_MAX = 500;
 
-export type { MediaItem, MediaPage } from '@peerfetch/shared';
-
 function intParam(params: URLSearchParams, name: string, fallback: number, max: number): number {
   const raw = params.get(name);
   const n = raw === null ? fallback : Number(raw);

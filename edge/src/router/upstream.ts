@@ -65,12 +65,9 @@ const agents = {
   https: new HttpsAgent({ keepAlive: true }),
 };
 
-function headerObject(headers: Headers): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of headers) out[name] = value;
-  const cookies = headers.getSetCookie();
-  if (cookies.length > 0) out['set-cookie'] = cookies;
-  return out;
+/** Request headers as node:http takes them (requests carry no Set-Cookie to keep apart). */
+function headerObject(headers: Headers): Record<string, string> {
+  return Object.fromEntries(headers);
 }
 
 function responseHeaders(upstream: IncomingMessage): Headers {

@@ -6,20 +6,13 @@ import {
   AuthenticationError,
   type Authenticator,
   channelBinding,
+  type EdgeAuthOptions,
   edgeAuthenticator,
-  type PairingWindow,
 } from '@peerfetch/shared';
 import type { Logger } from '../logger.js';
-import type { PairingKey } from '../pairing/paired-clients.js';
 
-export interface EdgeAuthDeps {
-  edgeId: string;
-  edgeName: string;
-  findClientKey(clientId: string): Promise<PairingKey | undefined>;
-  pairing: PairingWindow;
-  /** Told once a client has proven itself. */
-  onAuthenticated?(clientId: string, how: 'paired' | 'key'): void;
-}
+/** What the edge authenticator needs besides the connection it binds to. */
+export type EdgeAuthDeps = Omit<EdgeAuthOptions, 'binding'> & { edgeId: string };
 
 /** The local and remote SDP of a connection (null until negotiated). */
 export function sessionDescriptions(peerConnection: unknown): { local: string; remote: string } {

@@ -3,9 +3,7 @@
  * it (the PWA's "remove device"). Handled before routing, so no route or upstream can
  * shadow it; the session ends shortly after the 204 has been sent.
  */
-import { problemResponse, type RequestHandler } from '@peerfetch/shared';
-
-export const FORGET_PATH = '/.well-known/peerfetch/pairing';
+import { FORGET_PAIRING_PATH, problemResponse, type RequestHandler } from '@peerfetch/shared';
 
 /** Time for the 204 to leave before the session is closed (it is a few bytes). */
 export const FORGET_CLOSE_DELAY_MS = 500;
@@ -23,9 +21,14 @@ export function withForgetEndpoint(
   options: ForgetOptions,
 ): RequestHandler {
   return async (request) => {
-    if (new URL(request.url).pathname !== FORGET_PATH) return handler(request);
+    if (new URL(request.url).pathname !== FORGET_PAIRING_PATH) return handler(request);
     if (request.method !== 'DELETE') {
-      return problemResponse(405, `${FORGET_PATH} only accepts DELETE`, {}, { allow: 'DELETE' });
+      return problemResponse(
+        405,
+        `${FORGET_PAIRING_PATH} only accepts DELETE`,
+        {},
+        { allow: 'DELETE' },
+      );
     }
     await request.body?.cancel();
     await options.forget(options.clientId);

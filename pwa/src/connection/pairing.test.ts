@@ -5,7 +5,7 @@ import { authenticatorFor } from './authenticate';
 import type { ConnectionState } from './connection-state';
 import { createDeviceConnection, type DeviceConnection } from './device-connection';
 import { isPairingCode, PairingError, pairWithDevice } from './pairing';
-import { PAIRING_PATH, unpairOnDevice } from './unpair';
+import { unpairOnDevice } from './unpair';
 
 const open: DeviceConnection[] = [];
 afterEach(() => {
@@ -116,7 +116,7 @@ describe('removing a device', () => {
     const connection = connectWithKey(edge, key);
     await until(connection, 'online');
     expect(await unpairOnDevice(connection)).toEqual({ toldDevice: true });
-    expect(edge.requests).toEqual([{ method: 'DELETE', path: PAIRING_PATH }]);
+    expect(edge.requests).toEqual([{ method: 'DELETE', path: '/.well-known/peerfetch/pairing' }]);
     expect(edge.clients.has(PHONE_ID)).toBe(false);
     // The same key no longer gets in.
     const again = connectWithKey(edge, key);

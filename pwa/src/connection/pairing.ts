@@ -1,5 +1,5 @@
 import { type AuthFailureReason, importPairingKey, openSession } from '@peerfetch/shared';
-import { authFailureOf, describeAuthFailure } from './auth-failure';
+import { authFailureOf } from './auth-failure';
 import { authenticatorFor } from './authenticate';
 import { describeConnectionError } from './errors';
 import type { PeerLink } from './peer-link';
@@ -69,10 +69,9 @@ export async function pairWithDevice(options: PairOptions): Promise<PairedDevice
       session.close();
     }
   } catch (error) {
-    const reason = authFailureOf(error);
-    if (reason) throw new PairingError(describeAuthFailure(reason).detail, reason);
-    const plain = error instanceof Error ? describeConnectionError(error) : String(error);
-    throw new PairingError(plain);
+    // describeConnectionError already words an authentication refusal.
+    const detail = error instanceof Error ? describeConnectionError(error) : String(error);
+    throw new PairingError(detail, authFailureOf(error));
   } finally {
     dialed?.close();
   }

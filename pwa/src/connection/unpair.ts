@@ -1,7 +1,5 @@
+import { FORGET_PAIRING_PATH } from '@peerfetch/shared';
 import type { DeviceConnection } from './device-connection';
-
-/** Where a paired client asks the edge to forget it (the edge answers 204). */
-export const PAIRING_PATH = '/.well-known/peerfetch/pairing';
 
 export type UnpairOutcome =
   /** The device answered 204: it no longer knows this phone. */
@@ -19,7 +17,7 @@ export async function unpairOnDevice(
 ): Promise<UnpairOutcome> {
   if (connection?.state.kind !== 'online') return { toldDevice: false, why: 'it is offline' };
   try {
-    const response = await connection.fetch(PAIRING_PATH, {
+    const response = await connection.fetch(FORGET_PAIRING_PATH, {
       method: 'DELETE',
       signal: AbortSignal.timeout(timeoutMs),
     });

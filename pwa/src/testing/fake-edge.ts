@@ -7,6 +7,7 @@ import {
   channelBinding,
   createMemoryChannelPair,
   edgeAuthenticator,
+  FORGET_PAIRING_PATH,
   importPairingKey,
   type MemoryChannel,
   openSession,
@@ -91,7 +92,7 @@ export function createFakeEdge(options: FakeEdgeOptions = {}) {
       serveRequests(session, async (request) => {
         const path = new URL(request.url).pathname;
         requests.push({ method: request.method, path });
-        if (request.method === 'DELETE' && path === '/.well-known/peerfetch/pairing') {
+        if (request.method === 'DELETE' && path === FORGET_PAIRING_PATH) {
           clients.delete(PHONE_ID);
           return new Response(null, { status: 204 });
         }

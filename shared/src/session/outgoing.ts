@@ -80,13 +80,10 @@ export class OutgoingMessage {
   }
 
   /**
-   * The next frame. Only call while `isReady`. It is encoded into `bufferFor(size)` (a new
-   * buffer by default); a caller that passes a reused buffer must send the frame before the
-   * next call.
+   * The next frame. Only call while `isReady`. It is encoded into `bufferFor(size)`; a caller
+   * that passes a reused buffer must send the frame before the next call.
    */
-  nextFrame(
-    bufferFor: (size: number) => Uint8Array<ArrayBuffer> = newBuffer,
-  ): Uint8Array<ArrayBuffer> {
+  nextFrame(bufferFor: (size: number) => Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
     const headPart = this.#headSent ? 0 : HEAD_LENGTH_SIZE + this.#o.head.byteLength;
     const room = this.#o.maxFrameSize - FRAME_HEADER_SIZE - headPart;
     const parts = this.#take(Math.min(room, this.#buffered, this.#credit));
@@ -206,8 +203,4 @@ export class OutgoingMessage {
     this.stop(error);
     this.#o.onSourceError(error);
   }
-}
-
-function newBuffer(size: number): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(size);
 }

@@ -9,8 +9,6 @@ export interface SchedulerOptions {
   drainPollMs: number;
   /** A send that throws (the channel failed under us) ends the session. */
   onSendError(error: unknown): void;
-  /** Runs a callback after the current event-loop turn; default {@link nextTurn}. */
-  defer?: (callback: () => void) => void;
 }
 
 /**
@@ -26,7 +24,6 @@ export interface SchedulerOptions {
 export class FrameScheduler {
   readonly #channel: DataChannelLike;
   readonly #o: SchedulerOptions;
-  readonly #defer: (callback: () => void) => void;
   readonly #ring: OutgoingMessage[] = [];
   readonly #inRing = new Set<OutgoingMessage>();
   /**
@@ -52,7 +49,6 @@ export class FrameScheduler {
   constructor(channel: DataChannelLike, options: SchedulerOptions) {
     this.#channel = channel;
     this.#o = options;
-    this.#defer = options.defer ?? nextTurn;
     this.#packer = new MessagePacker((message) => {
       this.#channel.send(message);
       this.#sentSinceRead += message.byteLength;
@@ -92,16 +88,18 @@ export class FrameScheduler {
   }
 
   /**
-   * Sends now what is packed and what ready messages can send without waiting for the
-   * channel to drain: for a farewell frame that must follow them.
+   * Sends a farewell frame now, behind what is packed and what ready messages can send
+   * without waiting for the channel to drain. Errors are ignored: the peer then learns of
+   * the close from the channel closing.
    */
-  sendPending(): void {
+  sendLast(frame: Uint8Array<ArrayBuffer>): void {
     if (this.#closed) return;
     try {
-      if (!this.#running) while (this.#ring.length > 0 && !this.#aboveHighWater()) this.#packNext();
+      if (!this.#running) this.#packWhileRoom();
+      this.#packer.add(frame);
       this.#packer.sendPending();
     } catch {
-      // The farewell's own send reports the failure, if the channel is gone.
+      // See above.
     }
   }
 
@@ -116,7 +114,7 @@ export class FrameScheduler {
   #flushAtEndOfTurn(): void {
     if (!this.#packer.batching || this.#flushQueued) return;
     this.#flushQueued = true;
-    this.#defer(this.#endOfTurn);
+    nextTurn(this.#endOfTurn);
   }
 
   readonly #endOfTurn = (): void => {
@@ -137,14 +135,12 @@ export class FrameScheduler {
   async #run(): Promise<void> {
     this.#running = true;
     try {
-      while (!this.#closed && this.#ring.length > 0) {
-        if (this.#aboveHighWater()) {
-          this.#packer.sendPending();
-          await this.#drain();
-          this.#readBufferedAmount();
-          continue;
-        }
-        this.#packNext();
+      for (;;) {
+        this.#packWhileRoom();
+        if (this.#closed || this.#ring.length === 0) break;
+        // Above the high-water mark: what is packed goes, then wait for the channel.
+        this.#packer.sendPending();
+        await this.#drain();
       }
       if (!this.#closed) this.#packer.sendPending();
     } catch (error) {
@@ -152,6 +148,11 @@ export class FrameScheduler {
     } finally {
       this.#running = false;
     }
+  }
+
+  /** Packs frames round the ring until it is empty or the channel is above its high-water mark. */
+  #packWhileRoom(): void {
+    while (!this.#closed && this.#ring.length > 0 && !this.#aboveHighWater()) this.#packNext();
   }
 
   /** Packs the next frame of the next ready message in the round. */
@@ -188,7 +189,13 @@ export class FrameScheduler {
     const channel = this.#channel;
     return new Promise((resolve) => {
       const check = () => {
-        if (this.#closed || channel.bufferedAmount <= this.#o.lowWaterMark) done();
+        if (this.#closed) return done();
+        const amount = channel.bufferedAmount;
+        if (amount > this.#o.lowWaterMark) return;
+        // This reading serves the high-water check too (each is a blocking call on wrtc).
+        this.#lastBufferedAmount = amount;
+        this.#sentSinceRead = 0;
+        done();
       };
       const done = () => {
         clearInterval(timer);

@@ -399,10 +399,8 @@ export class PeerFetchSession implements Session {
           cause,
         },
       );
-      // The peer already left (its ERROR or the channel closing ended the exchange): say
-      // nothing more. A native channel may crash when written after the peer closed it.
-      if (this.#peerEnded) this.#terminate(failure);
-      else this.#fail(failure);
+      // If the peer already left, #terminate says nothing more to it.
+      this.#fail(failure);
       return;
     }
     this.#open();
@@ -460,13 +458,8 @@ export class PeerFetchSession implements Session {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     if (farewell && !this.#peerEnded && this.#channel.readyState === 'open') {
-      // Frames packed in this turn (a last response, a CANCEL) go before the farewell.
-      this.#scheduler.sendPending();
-      try {
-        this.#channel.send(farewell);
-      } catch {
-        // The peer learns of the close from the channel closing instead.
-      }
+      // Frames this turn produced (a last response, a CANCEL) go before the farewell.
+      this.#scheduler.sendLast(farewell);
     }
     const failure = pendingError ?? error ?? new SessionClosedError('session closed');
     clearTimeout(this.#handshakeTimer);

@@ -1,6 +1,6 @@
 import type { DataChannelLike } from '../channel.js';
-import { decodeBatch, decodeFrame, type Frame } from '../wire/frame.js';
-import { FrameType } from '../wire/frame-types.js';
+import { framesOf } from '../testing/frames.js';
+import type { Frame } from '../wire/frame.js';
 
 /**
  * A channel end driven by hand: what the session sends is recorded, and a test injects
@@ -36,10 +36,7 @@ export class FakeChannel extends EventTarget implements DataChannelLike {
 
   /** Every frame sent, BATCH messages unpacked. */
   sentFrames(): Frame[] {
-    return this.sent.flatMap((bytes) => {
-      const frame = decodeFrame(bytes, 1 << 30);
-      return frame.type === FrameType.Batch ? [...decodeBatch(frame.payload, 1 << 30)] : [frame];
-    });
+    return this.sent.flatMap((bytes) => framesOf(bytes));
   }
 
   override addEventListener(

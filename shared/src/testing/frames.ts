@@ -1,6 +1,6 @@
 import { PROTOCOL_VERSIONS } from '../constants.js';
 import { encodeHello, encodeReason, type Hello } from '../wire/control.js';
-import { encodeFrame, encodeUint32 } from '../wire/frame.js';
+import { decodeBatch, decodeFrame, encodeFrame, encodeUint32, type Frame } from '../wire/frame.js';
 import { FrameFlag, FrameType } from '../wire/frame-types.js';
 import {
   encodeRequestHead,
@@ -8,6 +8,12 @@ import {
   type RequestHead,
   type ResponseHead,
 } from '../wire/heads.js';
+
+/** The frames one message carries: the message itself, or the frames of its BATCH. */
+export function framesOf(message: Uint8Array, maxFrameSize = 1 << 30): Frame[] {
+  const frame = decodeFrame(message, maxFrameSize);
+  return frame.type === FrameType.Batch ? [...decodeBatch(frame.payload, maxFrameSize)] : [frame];
+}
 
 /**
  * Builders for raw frames, for tests that play a peer by hand (including a misbehaving one).

@@ -4,16 +4,9 @@ import { ProtocolError, UnsupportedVersionError } from '../errors.js';
 import { serveRequests } from '../server/serve-requests.js';
 import { openSession } from '../session/session.js';
 import { FakeChannel } from '../test-support/fake-channel.js';
-import { rawFrames } from '../testing/frames.js';
+import { framesOf, rawFrames } from '../testing/frames.js';
 import { encodeReason } from './control.js';
-import {
-  decodeBatch,
-  decodeFrame,
-  encodeFrame,
-  encodeUint32,
-  type Frame,
-  splitMessagePayload,
-} from './frame.js';
+import { encodeFrame, encodeUint32, splitMessagePayload } from './frame.js';
 import { FrameType } from './frame-types.js';
 import { decodeRequestHead, decodeResponseHead } from './heads.js';
 
@@ -86,10 +79,7 @@ const anyMessage = fc.oneof(
 /** Decoding any bytes gives a frame (whose head, if any, decodes or fails cleanly) or a ProtocolError. */
 function decodeTotally(bytes: Uint8Array): void {
   try {
-    const frame = decodeFrame(bytes, LIMIT);
-    const frames: Frame[] =
-      frame.type === FrameType.Batch ? [...decodeBatch(frame.payload, LIMIT)] : [frame];
-    for (const { type, payload } of frames) {
+    for (const { type, payload } of framesOf(bytes, LIMIT)) {
       if (type === FrameType.Request || type === FrameType.Response) {
         const { head } = splitMessagePayload(payload);
         if (type === FrameType.Request) decodeRequestHead(head);
