@@ -77,6 +77,7 @@ export async function startEdge(
     maxConcurrentRequests: config.limits.requestsPerSession,
     maxMessageSizeOf,
     agent: `peerfetch-edge/${version}`,
+    batch: config.batchFrames,
     authenticatorFor: (connection, log) =>
       authenticatorFor(
         {

@@ -37,6 +37,7 @@ const ENV_FIELDS: ReadonlyArray<
   ['PEERFETCH_UPSTREAM_TIMEOUT_MS', 'limits.upstreamTimeoutMs', 'int'],
   ['PEERFETCH_MAX_REQUEST_BODY_BYTES', 'limits.requestBodyBytes', 'int'],
   ['PEERFETCH_PAIRING_WINDOW_MINUTES', 'pairing.windowMinutes', 'number'],
+  ['PEERFETCH_BATCH_FRAMES', 'batchFrames', 'bool'],
   ['PEERFETCH_ICE_SERVERS', 'iceServers', 'json'],
   ['PEERFETCH_LOG_LEVEL', 'logLevel', 'string'],
 ];

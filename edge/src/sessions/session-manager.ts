@@ -44,6 +44,8 @@ export interface SessionManagerOptions {
   maxMessageSizeOf(peerConnection: unknown): number;
   /** Name and version announced in the handshake, for the client's logs. */
   agent?: string;
+  /** Pack frames into BATCH messages with clients that accept it. */
+  batch?: boolean;
   /**
    * Proves the client of one connection before anything is served (required: there is no
    * unauthenticated session). The shared session runs it after the version handshake, so
@@ -165,6 +167,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       maxMessageSize: options.maxMessageSizeOf(connection.peerConnection),
       logger: log,
       agent: options.agent,
+      batch: options.batch,
       authenticate: options.authenticatorFor(connection, log),
     });
     connection.on('close', () => session.close());

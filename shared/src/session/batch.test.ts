@@ -59,9 +59,12 @@ const answerWithItemBytes = async (request: Request) => {
   return new Response(patternBytes(100 + i * 37));
 };
 
+/** BATCH is opt-in: both sides announce it. */
+const BOTH_BATCH: InMemoryOptions = { client: { batch: true }, server: { batch: true } };
+
 describe('BATCH', () => {
   it('packs 64 concurrent requests and their answers into a few messages', async () => {
-    const { fromClient, fromServer } = await sixtyFourAtOnce();
+    const { fromClient, fromServer } = await sixtyFourAtOnce(BOTH_BATCH);
     expect(fromClient.frames).toBeGreaterThanOrEqual(64);
     expect(fromServer.frames).toBeGreaterThanOrEqual(64);
     expect(fromClient.messages).toBeLessThan(fromClient.frames / 8);
@@ -69,7 +72,7 @@ describe('BATCH', () => {
   });
 
   it('never sends a BATCH to a peer whose HELLO does not accept it', async () => {
-    const { fromClient, fromServer } = await sixtyFourAtOnce({ client: { batch: false } });
+    const { fromClient, fromServer } = await sixtyFourAtOnce({ server: { batch: true } });
     expect(fromServer.batches).toBe(0);
     expect(fromClient.batches).toBe(0);
     expect(fromServer.messages).toBe(fromServer.frames);
@@ -103,7 +106,7 @@ describe('BATCH', () => {
   }
 
   it('sends nothing for a request cancelled before its REQUEST frame left', async () => {
-    connection = connectInMemory(async () => new Response('ok'));
+    connection = connectInMemory(async () => new Response('ok'), BOTH_BATCH);
     await connection.clientSession.ready;
     // The REQUEST waits for the end of this turn; the cancel comes first.
     const ticket = connection.clientSession.startRequest(
@@ -122,7 +125,7 @@ describe('BATCH', () => {
     connection = connectInMemory(async (request) => {
       seen.push(new URL(request.url).pathname);
       return new Response('ok');
-    });
+    }, BOTH_BATCH);
     await connection.clientSession.ready;
     const ticket = connection.clientSession.startRequest(
       { method: 'GET', path: '/last', headers: [] },
@@ -136,7 +139,11 @@ describe('BATCH', () => {
 
   it('handles the frames before a bad entry, as if they had arrived alone', async () => {
     const channel = new FakeChannel();
-    const session = openSession(channel, { role: 'server', maxMessageSize: 256 * 1024 });
+    const session = openSession(channel, {
+      role: 'server',
+      maxMessageSize: 256 * 1024,
+      batch: true,
+    });
     serveRequests(session, async () => new Response('ok'));
     channel.inject(rawFrames.hello({ batch: true }).buffer);
     channel.inject(rawFrames.batch(rawFrames.goAway('bye'), new Uint8Array([0xff, 0, 0])).buffer);
@@ -160,7 +167,11 @@ describe('BATCH', () => {
 
   it('handles the frames of a batch in order and stops at a GOAWAY inside it', async () => {
     const channel = new FakeChannel();
-    const session = openSession(channel, { role: 'server', maxMessageSize: 256 * 1024 });
+    const session = openSession(channel, {
+      role: 'server',
+      maxMessageSize: 256 * 1024,
+      batch: true,
+    });
     const seen: string[] = [];
     serveRequests(session, async (request) => {
       seen.push(new URL(request.url).pathname);
