@@ -41,3 +41,21 @@ export function whenOpen(channel: DataChannelLike): Promise<void> {
     channel.addEventListener('close', onClose);
   });
 }
+
+/**
+ * Resolves once the channel has closed, or after `timeoutMs`, whichever is first. Owners
+ * of a session that said goodbye wait on this before tearing down the connection: the peer
+ * closes the channel (PROTOCOL.md §8).
+ */
+export function whenClosed(channel: DataChannelLike, timeoutMs: number): Promise<void> {
+  if (channel.readyState === 'closed') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      channel.removeEventListener('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    channel.addEventListener('close', done);
+  });
+}

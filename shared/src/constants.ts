@@ -56,6 +56,12 @@ export const DEFAULT_PING_INTERVAL_MS = 5_000;
 /** A session that receives nothing for this long is dead. */
 export const DEFAULT_DEAD_AFTER_MS = 15_000;
 
+/**
+ * A side that said GOAWAY or ERROR leaves closing the channel to its peer (PROTOCOL.md §8)
+ * and closes it itself only if the peer has not within this time.
+ */
+export const DEFAULT_CLOSE_GRACE_MS = 2_000;
+
 /** How long the version handshake (and authentication, when configured) may take. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 

@@ -1,5 +1,5 @@
 export type { DataChannelLike } from './channel.js';
-export { whenOpen } from './channel.js';
+export { whenClosed, whenOpen } from './channel.js';
 export {
   createPeerFetch,
   type PeerFetch,

@@ -94,8 +94,6 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
       env: {
         PEERFETCH_LOG_LEVEL: 'info',
         PEERFETCH_MAX_REQUEST_BODY_BYTES: String(2 ** 30),
-        // The edge batches only with clients that opt in (concurrency.ts compares).
-        PEERFETCH_BATCH_FRAMES: '1',
         ...preloads(options),
         ...options.edgeEnv,
       },

@@ -69,8 +69,8 @@ export const configSchema = z.strictObject({
       windowMinutes: z.number().min(0.1).max(60).default(5),
     })
     .default({ windowMinutes: 5 }),
-  /** Pack frames into BATCH messages with clients that accept it (see SessionOptions.batch). */
-  batchFrames: z.boolean().default(false),
+  /** Pack frames into BATCH messages with clients that accept it (SessionOptions.batch). */
+  batchFrames: z.boolean().default(true),
   /** ICE servers; by default taken from the signaling server's `/ice`. */
   iceServers: z.array(iceServer).optional(),
   /** pino log level. Default `info`. */

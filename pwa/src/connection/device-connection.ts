@@ -15,6 +15,7 @@ import {
   describeConnectionError,
   isPermanentFailure,
 } from './errors';
+import { hangUp } from './hang-up';
 import { readPathStats } from './path-kind';
 import type { Dialed, PeerLink } from './peer-link';
 
@@ -104,8 +105,7 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       });
       await session.ready;
       if (closed) {
-        session.close();
-        dialed.close();
+        void hangUp(session, dialed);
         return;
       }
       const fetcher = createPeerFetch(session, { timeoutMs: options.requestTimeoutMs });
@@ -241,8 +241,7 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       clearTimeout(retryTimer);
       stopStats();
       dialAbort?.abort(new Error('Closed.'));
-      current?.session.close();
-      current?.dialed.close();
+      if (current) void hangUp(current.session, current.dialed);
       current = undefined;
       setState({ kind: 'idle' });
     },

@@ -1,4 +1,10 @@
-import { type AuthFailureReason, importPairingKey, openSession } from '@peerfetch/shared';
+import {
+  type AuthFailureReason,
+  DEFAULT_CLOSE_GRACE_MS,
+  importPairingKey,
+  openSession,
+  whenClosed,
+} from '@peerfetch/shared';
 import { authFailureOf } from './auth-failure';
 import { authenticatorFor } from './authenticate';
 import { describeConnectionError } from './errors';
@@ -66,7 +72,9 @@ export async function pairWithDevice(options: PairOptions): Promise<PairedDevice
     try {
       await session.ready;
     } finally {
+      // The device closes the channel once it has our GOAWAY (see hang-up.ts).
       session.close();
+      await whenClosed(dialed.channel, DEFAULT_CLOSE_GRACE_MS);
     }
   } catch (error) {
     // describeConnectionError already words an authentication refusal.

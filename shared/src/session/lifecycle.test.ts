@@ -105,28 +105,60 @@ describe('closing', () => {
     });
   });
 
-  it('leaves the channel alone once the peer said GOAWAY: the peer closes it', async () => {
+  it('once the peer said GOAWAY, sends nothing more and closes the channel itself', async () => {
     const channel = new FakeChannel();
     const session = openSession(channel, { role: 'client', maxMessageSize: 65536 });
     channel.inject(rawFrames.hello().buffer);
     await session.ready;
     const sentBefore = channel.sent.length;
-    const touched = vi.spyOn(channel, 'close');
+    // A PING arriving after the GOAWAY gets no PONG.
     channel.inject(rawFrames.goAway('bye').buffer);
+    channel.inject(rawFrames.ping(7).buffer);
     expect(await session.closed).toBeUndefined();
     session.close(); // closing again after the peer did changes nothing
-    expect(touched).not.toHaveBeenCalled();
     expect(channel.sent.length).toBe(sentBefore);
+    expect(channel.readyState).toBe('closed');
   });
 
-  it('closes the channel itself, after saying GOAWAY, when it ends the session', async () => {
+  it('after saying GOAWAY, leaves closing the channel to the peer', async () => {
+    vi.useFakeTimers();
     const channel = new FakeChannel();
-    const session = openSession(channel, { role: 'client', maxMessageSize: 65536 });
+    const session = openSession(channel, {
+      role: 'client',
+      maxMessageSize: 65536,
+      closeGraceMs: 500,
+    });
+    channel.inject(rawFrames.hello().buffer);
+    await session.ready;
+    const touched = vi.spyOn(channel, 'close');
+    session.close();
+    expect(channel.sentFrames().at(-1)?.type).toBe(0x04);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(touched).not.toHaveBeenCalled();
+    channel.closeFromPeer();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(touched).not.toHaveBeenCalled();
+    expect(channel.listenerCount).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('closes the channel itself when the peer has not, a grace period after GOAWAY', async () => {
+    vi.useFakeTimers();
+    const channel = new FakeChannel();
+    const session = openSession(channel, {
+      role: 'client',
+      maxMessageSize: 65536,
+      closeGraceMs: 500,
+    });
     channel.inject(rawFrames.hello().buffer);
     await session.ready;
     session.close();
-    expect(channel.sentFrames().at(-1)?.type).toBe(0x04);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(channel.readyState).toBe('open');
+    await vi.advanceTimersByTimeAsync(1);
     expect(channel.readyState).toBe('closed');
+    expect(channel.listenerCount).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('waits for a channel that is still connecting', async () => {
@@ -145,6 +177,7 @@ describe('closing', () => {
     expect(channel.listenerCount).toBeGreaterThan(0);
     expect(vi.getTimerCount()).toBeGreaterThan(0);
     session.close();
+    channel.closeFromPeer();
     expect(channel.listenerCount).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
   });

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_CLOSE_GRACE_MS,
   DEFAULT_DEAD_AFTER_MS,
   DEFAULT_DRAIN_POLL_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
@@ -39,10 +40,13 @@ export interface SessionOptions {
   /** How long a head waits for a streamed body's first bytes. Default 5 ms. */
   headCoalesceMs?: number;
   /**
+   * After saying GOAWAY or ERROR, how long to wait for the peer to close the channel before
+   * closing it ourselves. Default 2 s.
+   */
+  closeGraceMs?: number;
+  /**
    * Announce BATCH in HELLO, accept it, and pack frames into BATCH messages when the peer
-   * accepts it too. Default false: over @roamhq/wrtc, sessions that batch made the edge or
-   * the Node client die of SIGSEGV in 2–4 of 10 runs of the pairing tests, against 0 of 10
-   * without (docs/PERFORMANCE.md, third session). Opt in where that stack is not used.
+   * accepts it too (PROTOCOL.md §2.1). Default true.
    */
   batch?: boolean;
   /** Runs after the version handshake and before any request; throw to refuse the peer. */
@@ -68,7 +72,8 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     deadAfterMs: DEFAULT_DEAD_AFTER_MS,
     handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
     headCoalesceMs: DEFAULT_HEAD_COALESCE_MS,
-    batch: false,
+    closeGraceMs: DEFAULT_CLOSE_GRACE_MS,
+    batch: true,
     ...withoutUndefined(options),
     role: options.role,
     maxMessageSize: options.maxMessageSize,

@@ -95,11 +95,15 @@ export class PeerFetchSession implements Session {
   #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   #authRun: Promise<void> | undefined;
   /**
-   * Set when the peer ended the session (GOAWAY, ERROR, or its channel closing). The peer
-   * closes the channel itself; touching it now would race that close, which crashes native
-   * stacks such as @roamhq/wrtc (they free the channel on another thread).
+   * Who closes the channel (PROTOCOL.md §8): the side that receives GOAWAY or ERROR, once it
+   * has gone quiet; the side that said it waits. @roamhq/wrtc frees a channel on its network
+   * thread when a close completes, and a `send` running at that moment crashes the process
+   * (SIGSEGV in RTCDataChannel::Send): a channel must close only when its peer sends nothing.
    */
-  #peerEnded = false;
+  #peerSaidGoodbye = false;
+  /** The channel's close event came: nothing may touch it any more. */
+  #channelClosed = false;
+  #closeGraceTimer: ReturnType<typeof setTimeout> | undefined;
   #onRequest: ((ticket: ServerTicket, head: RequestHead) => void) | undefined;
 
   constructor(channel: DataChannelLike, options: ResolvedSessionOptions) {
@@ -184,7 +188,7 @@ export class PeerFetchSession implements Session {
 
   readonly #onOpen = () => this.#start();
   readonly #onChannelClose = () => {
-    this.#peerEnded = true;
+    this.#channelClosed = true;
     this.#terminateAfterAuth(new SessionClosedError('data channel closed'));
   };
   readonly #onChannelError = (event: { error?: unknown }) =>
@@ -273,7 +277,7 @@ export class PeerFetchSession implements Session {
           known,
           `peer reported a protocol error (${code}): ${message}`,
         );
-        this.#peerEnded = true;
+        this.#peerHasSaidGoodbye();
         this.#terminateAfterAuth(peerError);
         break;
       }
@@ -282,7 +286,7 @@ export class PeerFetchSession implements Session {
         const closing = new SessionClosedError(
           `peer closed the session${message ? `: ${message}` : ''}`,
         );
-        this.#peerEnded = true;
+        this.#peerHasSaidGoodbye();
         this.#terminate(undefined, undefined, closing);
         break;
       }
@@ -439,6 +443,12 @@ export class PeerFetchSession implements Session {
     void this.#authRun.finally(() => this.#terminate(error));
   }
 
+  /** The peer is about to wait for us to close the channel: from now on we send nothing. */
+  #peerHasSaidGoodbye(): void {
+    this.#peerSaidGoodbye = true;
+    this.#scheduler.close();
+  }
+
   /** A protocol violation: tell the peer why, then close. */
   #fail(error: ProtocolError): void {
     if (this.#state === 'closed') return;
@@ -457,10 +467,13 @@ export class PeerFetchSession implements Session {
   ): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    if (farewell && !this.#peerEnded && this.#channel.readyState === 'open') {
-      // Frames this turn produced (a last response, a CANCEL) go before the farewell.
-      this.#scheduler.sendLast(farewell);
-    }
+    const saysGoodbye =
+      farewell !== undefined &&
+      !this.#peerSaidGoodbye &&
+      !this.#channelClosed &&
+      this.#channel.readyState === 'open';
+    // Frames this turn produced (a last response, a CANCEL) go before the farewell.
+    if (saysGoodbye) this.#scheduler.sendLast(farewell);
     const failure = pendingError ?? error ?? new SessionClosedError('session closed');
     clearTimeout(this.#handshakeTimer);
     this.#liveness.stop();
@@ -472,15 +485,31 @@ export class PeerFetchSession implements Session {
     this.#channel.removeEventListener('close', this.#onChannelClose);
     this.#channel.removeEventListener('error', this.#onChannelError);
     this.#channel.removeEventListener('open', this.#onOpen);
-    if (!this.#peerEnded) {
-      try {
-        this.#channel.close();
-      } catch {
-        // Closing an already closed channel is fine.
-      }
-    }
+    if (saysGoodbye) this.#awaitPeerClose();
+    else if (!this.#channelClosed) this.#closeChannel();
     this.#ready.reject(failure);
     this.#closed.resolve(error);
+  }
+
+  /** After our GOAWAY or ERROR the peer closes the channel; if it does not, we do. */
+  #awaitPeerClose(): void {
+    const closedByPeer = () => {
+      clearTimeout(this.#closeGraceTimer);
+      this.#channel.removeEventListener('close', closedByPeer);
+    };
+    this.#channel.addEventListener('close', closedByPeer);
+    this.#closeGraceTimer = setTimeout(() => {
+      this.#channel.removeEventListener('close', closedByPeer);
+      this.#closeChannel();
+    }, this.#o.closeGraceMs);
+  }
+
+  #closeChannel(): void {
+    try {
+      this.#channel.close();
+    } catch {
+      // Closing an already closed channel is fine.
+    }
   }
 }
 

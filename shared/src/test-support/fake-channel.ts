@@ -30,6 +30,12 @@ export class FakeChannel extends EventTarget implements DataChannelLike {
     this.readyState = 'closed';
   }
 
+  /** The peer closes the channel: it closes, and says so. */
+  closeFromPeer(): void {
+    this.readyState = 'closed';
+    this.dispatchEvent(new Event('close'));
+  }
+
   inject(data: unknown): void {
     this.dispatchEvent(new MessageEvent('message', { data }));
   }

@@ -140,6 +140,7 @@ describe('a session survives anything a peer sends', () => {
                 ).toBe(true);
               }
               session.close();
+              channel.closeFromPeer(); // as the peer does after a GOAWAY or ERROR
               expect(channel.listenerCount).toBe(0);
             },
           ),
