@@ -1,7 +1,8 @@
 /**
  * Which threads of which process are busy during a download? Per-thread CPU (from
  * /proc/<pid>/task/<tid>/stat) of this process (the client), the edge, the bench upstream
- * and the bench peer, over a raw DataChannel download and a PeerFetch download from the edge.
+ * and the bench peer, over a raw DataChannel download and PeerFetch downloads from the edge
+ * (through its HTTP upstream, and a file from its device API).
  *
  *   bash test/run-in-netns.sh npx tsx test/bench/thread-cpu.ts [--mib 64] [--repetitions 2]
  */
@@ -9,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createNodePeer } from '../helpers/peerjs-node.js';
+import { PATTERN } from './bench-upstream.js';
 import { startEdgeStack } from './edge-stack.js';
 import { policyOf } from './node-throughput.js';
 import { drain, openRaw, startBenchPeer } from './peer-client.js';
@@ -93,7 +95,9 @@ async function measure(label: string, run: () => Promise<number>) {
     console.log(`  ${(share * 100).toFixed(0).padStart(4)} %  ${key}`);
 }
 
-const stack = await startEdgeStack();
+const stack = await startEdgeStack({
+  mediaFiles: { 'bench.bin': Buffer.concat(Array.from({ length: bytes / MiB }, () => PATTERN)) },
+});
 const benchPeer = await startBenchPeer(stack.signaling.port);
 try {
   const { peer } = await createNodePeer({ port: stack.signaling.port });
@@ -101,12 +105,17 @@ try {
   const raw = await openRaw(peer, benchPeer.id, policyOf(session));
   for (let i = 0; i < Number(values.repetitions); i++) {
     await measure('raw', () => raw.download(bytes));
-    await measure('PeerFetch from the edge', async () => {
-      const started = performance.now();
-      const received = await drain(await session.fetch(`/up/bytes?n=${bytes}`));
-      if (received !== bytes) throw new Error(`PeerFetch: ${received} of ${bytes} bytes`);
-      return performance.now() - started;
-    });
+    for (const [label, path] of [
+      ['PeerFetch from the edge, HTTP upstream', `/up/bytes?n=${bytes}`],
+      ['PeerFetch from the edge, device-API file', '/api/media/bench.bin'],
+    ] as const) {
+      await measure(label, async () => {
+        const started = performance.now();
+        const received = await drain(await session.fetch(path));
+        if (received !== bytes) throw new Error(`${label}: ${received} of ${bytes} bytes`);
+        return performance.now() - started;
+      });
+    }
   }
   raw.close();
   await session.close();
