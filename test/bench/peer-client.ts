@@ -10,9 +10,11 @@ import { holdMessages } from '@peerfetch/edge';
 import {
   createPeerFetch,
   type DataChannelLike,
+  DEFAULT_CLOSE_GRACE_MS,
   openSession,
   type PeerFetch,
   type SessionOptions,
+  whenClosed,
 } from '@peerfetch/shared';
 import type { DataConnection } from 'peerjs';
 import { type Peer, randomPeerId, waitForOpen } from '../helpers/peerjs-node.js';
@@ -217,8 +219,9 @@ export async function openPeerFetch(
   return {
     fetch: (input, init) => peerFetch.fetch(input, init),
     close() {
+      // The bench peer closes the channel once it has the GOAWAY (PROTOCOL.md §8).
       session.close();
-      connection.close();
+      void whenClosed(channel, DEFAULT_CLOSE_GRACE_MS).then(() => connection.close());
     },
   };
 }

@@ -1,7 +1,10 @@
 /**
- * Is the download gap the upstream hop? 64 MiB edge → Node three ways, alternating: the raw
- * DataChannel baseline, PeerFetch from the HTTP upstream (`/up/bytes`), and PeerFetch from
- * a file the edge serves itself (`/api/media/...`, no HTTP hop).
+ * Where does the gap to raw come from? 64 MiB each way, alternating, in one run:
+ * - download: the raw DataChannel; PeerFetch from the bench peer (the same shared session
+ *   code, no edge, a generated body); PeerFetch from the edge through its HTTP upstream
+ *   (`/up/bytes`); PeerFetch from a file the edge serves itself (`/api/media/...`, no HTTP hop);
+ * - upload: the raw DataChannel; PeerFetch to the bench peer (no edge); PeerFetch to the
+ *   edge, which forwards the body to its HTTP upstream (`/up/upload`).
  *
  *   bash test/run-in-netns.sh npx tsx test/bench/upstream-hop.ts [--mib 64] [--repetitions 5]
  */
@@ -10,7 +13,7 @@ import { createNodePeer } from '../helpers/peerjs-node.js';
 import { PATTERN } from './bench-upstream.js';
 import { startEdgeStack } from './edge-stack.js';
 import { policyOf } from './node-throughput.js';
-import { drain, openRaw, startBenchPeer } from './peer-client.js';
+import { drain, openPeerFetch, openRaw, startBenchPeer } from './peer-client.js';
 import { MiB, mibPerSecond, summarize } from './stats.js';
 
 const { values } = parseArgs({
@@ -20,28 +23,53 @@ const { values } = parseArgs({
   },
 });
 const bytes = Number(values.mib) * MiB;
-const stack = await startEdgeStack({
-  mediaFiles: { 'bench.bin': Buffer.concat(Array.from({ length: bytes / MiB }, () => PATTERN)) },
-});
+const pattern = Buffer.concat(Array.from({ length: bytes / MiB }, () => PATTERN));
+const stack = await startEdgeStack({ mediaFiles: { 'bench.bin': pattern } });
 const benchPeer = await startBenchPeer(stack.signaling.port);
 const { peer } = await createNodePeer({ port: stack.signaling.port });
 const session = await stack.session();
 const raw = await openRaw(peer, benchPeer.id, policyOf(session));
-const speeds = { raw: [] as number[], upstream: [] as number[], file: [] as number[] };
-async function timed(path: string): Promise<number> {
+const direct = await openPeerFetch(peer, benchPeer.id, {}, {});
+const speeds: Record<string, number[]> = {};
+const record = (name: string, ms: number) => (speeds[name] ??= []).push(mibPerSecond(bytes, ms));
+
+type Fetch = typeof session.fetch;
+async function download(fetch: Fetch, path: string): Promise<number> {
   const started = performance.now();
-  const received = await drain(await session.fetch(path));
+  const received = await drain(await fetch(path));
   if (received !== bytes) throw new Error(`${path}: ${received} of ${bytes} bytes`);
-  return mibPerSecond(bytes, performance.now() - started);
+  return performance.now() - started;
 }
+async function upload(fetch: Fetch, path: string): Promise<number> {
+  const started = performance.now();
+  const answer = await fetch(path, { method: 'POST', body: new Blob([pattern]) });
+  const { bytes: counted } = (await answer.json()) as { bytes: number };
+  if (counted !== bytes) throw new Error(`${path}: the receiver got ${counted} of ${bytes}`);
+  return performance.now() - started;
+}
+
 try {
   for (let i = 0; i < Number(values.repetitions); i++) {
-    speeds.raw.push(mibPerSecond(bytes, await raw.download(bytes)));
-    speeds.upstream.push(await timed(`/up/bytes?n=${bytes}`));
-    speeds.file.push(await timed('/api/media/bench.bin'));
+    record('download: raw', await raw.download(bytes));
+    record(
+      'download: PeerFetch without the edge',
+      await download(direct.fetch, `/bytes?n=${bytes}`),
+    );
+    record(
+      'download: the edge, HTTP upstream',
+      await download(session.fetch, `/up/bytes?n=${bytes}`),
+    );
+    record(
+      'download: the edge, device-API file',
+      await download(session.fetch, '/api/media/bench.bin'),
+    );
+    record('upload: raw', await raw.upload(bytes));
+    record('upload: PeerFetch without the edge', await upload(direct.fetch, '/upload'));
+    record('upload: the edge, HTTP upstream', await upload(session.fetch, '/up/upload'));
   }
 } finally {
   raw.close();
+  direct.close();
   await session.close();
   peer.destroy();
   await benchPeer.stop();
@@ -49,6 +77,7 @@ try {
 }
 for (const [name, list] of Object.entries(speeds)) {
   const s = summarize(list);
-  console.log(`${name}: median ${s.median.toFixed(1)} MiB/s, samples ${s.samples.join(', ')}`);
+  const samples = s.samples.map((x) => x.toFixed(0)).join(', ');
+  console.log(`${name.padEnd(38)} median ${s.median.toFixed(1)} MiB/s (${samples})`);
 }
 process.exit(0);
