@@ -8,9 +8,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { holdMessages } from '@peerfetch/edge';
 import {
+  CHANNEL_CLOSE_WAIT_MS,
   createPeerFetch,
   type DataChannelLike,
-  DEFAULT_CLOSE_GRACE_MS,
   openSession,
   type PeerFetch,
   type SessionOptions,
@@ -221,7 +221,7 @@ export async function openPeerFetch(
     close() {
       // The bench peer closes the channel once it has the GOAWAY (PROTOCOL.md §8).
       session.close();
-      void whenClosed(channel, DEFAULT_CLOSE_GRACE_MS).then(() => connection.close());
+      void whenClosed(channel, CHANNEL_CLOSE_WAIT_MS).then(() => connection.close());
     },
   };
 }

@@ -31,7 +31,9 @@ const session = await stack.session();
 const raw = await openRaw(peer, benchPeer.id, policyOf(session));
 const direct = await openPeerFetch(peer, benchPeer.id, {}, {});
 const speeds: Record<string, number[]> = {};
-const record = (name: string, ms: number) => (speeds[name] ??= []).push(mibPerSecond(bytes, ms));
+function record(name: string, ms: number) {
+  speeds[name] = [...(speeds[name] ?? []), mibPerSecond(bytes, ms)];
+}
 
 type Fetch = typeof session.fetch;
 async function download(fetch: Fetch, path: string): Promise<number> {

@@ -6,7 +6,7 @@
  * the peer's HELLO. Holding the channel from the moment it exists (and releasing right
  * after the session is made) keeps every frame, in order.
  */
-import type { DataChannelLike } from '@peerfetch/shared';
+import { CHANNEL_CLOSE_WAIT_MS, type DataChannelLike } from '@peerfetch/shared';
 
 type Listener = (event: unknown) => void;
 
@@ -20,9 +20,6 @@ export interface HeldChannel extends DataChannelLike {
   readonly settled: Promise<void>;
 }
 
-/** How long to wait for a closing channel to settle before closing its connection anyway. */
-const SETTLE_TIMEOUT_MS = 2000;
-
 /**
  * Closes a PeerJS connection once its channel has settled (or after a bounded wait).
  * PeerJS's close reads the channel's readyState, and @roamhq/wrtc frees a native channel on
@@ -31,7 +28,7 @@ const SETTLE_TIMEOUT_MS = 2000;
 export async function closeWhenSettled(
   connection: { close(): void },
   held: HeldChannel | undefined,
-  timeoutMs = SETTLE_TIMEOUT_MS,
+  timeoutMs = CHANNEL_CLOSE_WAIT_MS,
 ): Promise<void> {
   if (held) {
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -158,14 +158,18 @@ describe('session manager', () => {
     expect(await (await good.fetch('/still')).text()).toBe('hello /still');
   });
 
-  it('closeAll ends every session', async () => {
+  it('closeAll ends every session and returns once each client has closed its channel', async () => {
     const sessions = manager();
     const a = connect(sessions);
     const b = connect(sessions);
     await Promise.all([a.client.ready, b.client.ready]);
+    const started = Date.now();
     await sessions.closeAll();
     expect(sessions.size).toBe(0);
-    await expect.poll(() => a.client.isClosed && b.client.isClosed).toBe(true);
+    expect(a.client.isClosed && b.client.isClosed).toBe(true);
+    // The clients closed the channels on the GOAWAY; then the edge closed the connections.
+    expect(a.connection.closed && b.connection.closed).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('never serves a request sent before authentication, and closes that session', async () => {

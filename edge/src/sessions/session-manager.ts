@@ -5,6 +5,7 @@
  */
 import {
   type Authenticator,
+  CHANNEL_CLOSE_WAIT_MS,
   type DataChannelLike,
   openSession,
   type PeerFetchSession,
@@ -66,14 +67,23 @@ export interface SessionManager {
   readonly size: number;
   /** Closes every session of one client; returns how many there were. */
   closeClient(clientId: string): number;
-  /** Closes every session and waits (bounded) until they have closed. */
+  /** Closes every session and waits (bounded) until their connections have closed. */
   closeAll(timeoutMs?: number): Promise<void>;
 }
 
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
   const sessions = new Set<PeerFetchSession>();
   const byClient = new Map<string, Set<PeerFetchSession>>();
+  /** Connections of ended sessions, waiting for their channel to close (held-channel.ts). */
+  const hangingUp = new Set<Promise<void>>();
   const { logger } = options;
+
+  /** Closes the connection once the session's channel has closed; closeAll waits for it. */
+  function hangUp(connection: IncomingConnection, held: HeldChannel | undefined): Promise<void> {
+    const done = closeWhenSettled(connection, held).finally(() => hangingUp.delete(done));
+    hangingUp.add(done);
+    return done;
+  }
 
   function track(clientId: string, session: PeerFetchSession) {
     sessions.add(session);
@@ -128,7 +138,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     const timer = setTimeout(() => session.close(), options.refusalLingerMs ?? 5000);
     void session.closed.then(() => {
       clearTimeout(timer);
-      return closeWhenSettled(connection, held);
+      return hangUp(connection, held);
     });
   }
 
@@ -181,7 +191,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     log.info({ sessions: sessions.size }, 'session opened');
     void session.closed.then((reason) => {
       untrack(connection.peer, session);
-      void closeWhenSettled(connection, held);
+      void hangUp(connection, held);
       if (reason)
         log.warn({ err: reason.message, errName: reason.name }, 'session ended with an error');
       else log.info({ sessions: sessions.size }, 'session closed');
@@ -219,15 +229,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       for (const session of own) session.close();
       return own.length;
     },
-    async closeAll(timeoutMs = 3000) {
-      const closing = [...sessions].map((s) => {
-        s.close();
-        return s.closed;
+    async closeAll(timeoutMs = CHANNEL_CLOSE_WAIT_MS + 1000) {
+      const closing = [...sessions].map((session) => {
+        session.close();
+        return session.closed;
       });
-      await Promise.race([
-        Promise.allSettled(closing),
-        new Promise((r) => setTimeout(r, timeoutMs).unref()),
-      ]);
+      // Each ended session starts its hang-up from its own `closed` handler, which runs
+      // before this one; the hang-up waits for the peer to close the channel (PROTOCOL.md
+      // §8). Stopping the presence before that would tear the connections down under it.
+      const hungUp = Promise.allSettled(closing).then(() => Promise.allSettled([...hangingUp]));
+      await Promise.race([hungUp, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     },
   };
 }

@@ -15,7 +15,7 @@ import {
   describeConnectionError,
   isPermanentFailure,
 } from './errors';
-import { hangUp } from './hang-up';
+import { closeWhenChannelClosed, hangUp } from './hang-up';
 import { readPathStats } from './path-kind';
 import type { Dialed, PeerLink } from './peer-link';
 
@@ -115,7 +115,7 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       startStats();
       void session.closed.then((reason) => onSessionClosed(session, reason));
     } catch (error) {
-      dialed?.close();
+      if (dialed) void closeWhenChannelClosed(dialed);
       if (!closed) onFailure(error instanceof Error ? error : new Error(String(error)));
     }
   }
@@ -123,7 +123,7 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
   function onSessionClosed(session: Session, reason: Error | undefined) {
     if (current?.session !== session) return;
     stopStats();
-    current.dialed.close();
+    void closeWhenChannelClosed(current.dialed);
     current = undefined;
     if (closed) return;
     attempt = 0;

@@ -1,6 +1,6 @@
 import {
   type AuthFailureReason,
-  DEFAULT_CLOSE_GRACE_MS,
+  CHANNEL_CLOSE_WAIT_MS,
   importPairingKey,
   openSession,
   whenClosed,
@@ -74,7 +74,7 @@ export async function pairWithDevice(options: PairOptions): Promise<PairedDevice
     } finally {
       // The device closes the channel once it has our GOAWAY (see hang-up.ts).
       session.close();
-      await whenClosed(dialed.channel, DEFAULT_CLOSE_GRACE_MS);
+      await whenClosed(dialed.channel, CHANNEL_CLOSE_WAIT_MS);
     }
   } catch (error) {
     // describeConnectionError already words an authentication refusal.

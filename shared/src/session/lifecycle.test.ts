@@ -142,6 +142,24 @@ describe('closing', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  for (const role of ['client', 'server'] as const) {
+    it(`when both sides said goodbye, ${role === 'client' ? 'closes at once as the client' : 'waits for the client to close as the server'}`, async () => {
+      vi.useFakeTimers();
+      const channel = new FakeChannel();
+      const session = openSession(channel, { role, maxMessageSize: 65536, closeGraceMs: 500 });
+      channel.inject(rawFrames.hello().buffer);
+      await session.ready;
+      session.close();
+      // The peer's own GOAWAY crossed ours.
+      channel.inject(rawFrames.goAway('bye').buffer);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(channel.readyState).toBe(role === 'client' ? 'closed' : 'open');
+      channel.closeFromPeer();
+      expect(channel.listenerCount).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+  }
+
   it('closes the channel itself when the peer has not, a grace period after GOAWAY', async () => {
     vi.useFakeTimers();
     const channel = new FakeChannel();

@@ -491,15 +491,27 @@ export class PeerFetchSession implements Session {
     this.#closed.resolve(error);
   }
 
-  /** After our GOAWAY or ERROR the peer closes the channel; if it does not, we do. */
+  /**
+   * After our GOAWAY or ERROR the peer closes the channel; if it does not within the grace,
+   * we do. If the peer said goodbye too (both saw a bad HELLO, say), both are quiet and one
+   * side must close: the client does, at once; the server keeps waiting.
+   */
   #awaitPeerClose(): void {
-    const closedByPeer = () => {
+    const done = () => {
       clearTimeout(this.#closeGraceTimer);
-      this.#channel.removeEventListener('close', closedByPeer);
+      this.#channel.removeEventListener('close', done);
+      this.#channel.removeEventListener('message', onMessage);
     };
-    this.#channel.addEventListener('close', closedByPeer);
+    const onMessage = (event: { data: unknown }) => {
+      if (this.role === 'client' && isFarewell(event.data, this.#o.maxFrameSize)) {
+        done();
+        this.#closeChannel();
+      }
+    };
+    this.#channel.addEventListener('close', done);
+    this.#channel.addEventListener('message', onMessage);
     this.#closeGraceTimer = setTimeout(() => {
-      this.#channel.removeEventListener('close', closedByPeer);
+      done();
       this.#closeChannel();
     }, this.#o.closeGraceMs);
   }
@@ -511,6 +523,22 @@ export class PeerFetchSession implements Session {
       // Closing an already closed channel is fine.
     }
   }
+}
+
+/** True when a message is, or is a BATCH holding, a GOAWAY or an ERROR. */
+function isFarewell(data: unknown, maxFrameSize: number): boolean {
+  if (!(data instanceof ArrayBuffer) && !(data instanceof Uint8Array)) return false;
+  try {
+    const frame = decodeFrame(data, maxFrameSize);
+    const frames =
+      frame.type === FrameType.Batch ? decodeBatch(frame.payload, maxFrameSize) : [frame];
+    for (const { type } of frames) {
+      if (type === FrameType.GoAway || type === FrameType.Error) return true;
+    }
+  } catch {
+    // A malformed message after the end changes nothing.
+  }
+  return false;
 }
 
 function errorFrame(code: string, message: string): Uint8Array<ArrayBuffer> {
