@@ -8,8 +8,21 @@
  *
  * Prints `ready` once the signaling server has accepted the peer.
  */
-import { holdMessages } from '@peerfetch/edge';
-import { type DataChannelLike, openSession, serveRequests } from '@peerfetch/shared';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createDeviceApi,
+  createRouter,
+  createUpstreamHandler,
+  holdMessages,
+} from '@peerfetch/edge';
+import {
+  type DataChannelLike,
+  openSession,
+  type RequestHandler,
+  serveRequests,
+} from '@peerfetch/shared';
 import type { DataConnection } from 'peerjs';
 import { createNodePeer } from '../helpers/peerjs-node.js';
 import { type PeerRequest, RawOp } from './bench-protocol.js';
@@ -97,6 +110,37 @@ async function serveBinary(connection: DataConnection, bytes: number, policy: Se
   }
 }
 
+/** The bench's own endpoints, and the edge's handlers under `/up` and `/edge` (see PeerRequest). */
+async function withEdgeHandlers(
+  handlers: NonNullable<PeerRequest['edgeHandlers']>,
+): Promise<RequestHandler> {
+  const router = createRouter([
+    {
+      prefix: '/up',
+      handler: createUpstreamHandler({
+        baseUrl: handlers.upstreamUrl,
+        label: '/up',
+        timeoutMs: 30_000,
+        maxBodyBytes: 2 ** 30,
+      }),
+    },
+    {
+      prefix: '/edge',
+      handler: createDeviceApi({
+        stateDir: await mkdtemp(join(tmpdir(), 'pf-bench-peer-')),
+        version: 'bench',
+        mediaDir: handlers.mediaDir,
+      }),
+    },
+  ]);
+  return (request) => {
+    const { pathname } = new URL(request.url);
+    return pathname.startsWith('/up/') || pathname.startsWith('/edge/')
+      ? router(request)
+      : handle(request);
+  };
+}
+
 function servePeerFetch(
   connection: DataConnection,
   channel: DataChannelLike,
@@ -108,7 +152,8 @@ function servePeerFetch(
     maxMessageSize: pc.sctp?.maxMessageSize ?? 65536,
     ...request.session,
   });
-  serveRequests(session, handle, { maxConcurrentRequests: 64 });
+  const handler = request.edgeHandlers ? withEdgeHandlers(request.edgeHandlers) : handle;
+  serveRequests(session, async (r) => (await handler)(r), { maxConcurrentRequests: 64 });
   connection.on('close', () => session.close());
 }
 

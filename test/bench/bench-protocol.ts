@@ -13,6 +13,11 @@ export interface PeerRequest {
     lowWaterMark?: number;
     window?: number;
   };
+  /**
+   * PeerFetch mode: also serve the edge's own handlers, its HTTP upstream route at `/up` and
+   * its device API at `/edge`, in this lighter process (what the edge adds, without it).
+   */
+  edgeHandlers?: { upstreamUrl: string; mediaDir: string };
 }
 
 /**

@@ -26,6 +26,8 @@ export interface EdgeStack {
   upstream: BenchUpstream;
   edge: StartedEdge;
   paired: PairedIdentity;
+  /** The folder the edge's device API serves (`mediaFiles`), if any. */
+  mediaDir: string | undefined;
   /**
    * A new authenticated session of the paired client (one at a time: they share its id;
    * `close()` resolves once the id may register again).
@@ -106,6 +108,7 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
       upstream,
       edge: started,
       paired,
+      mediaDir,
       session: (options) => connectPaired(signaling.port, started, paired, options),
       async stop() {
         await started.stop();

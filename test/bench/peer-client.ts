@@ -202,10 +202,12 @@ export async function openPeerFetch(
   peerId: string,
   client: Partial<SessionOptions>,
   server: PeerRequest['session'],
+  edgeHandlers?: PeerRequest['edgeHandlers'],
 ): Promise<DirectPeerFetch> {
   const { connection, channel } = await connect(peer, peerId, {
     mode: 'peerfetch',
     session: server,
+    ...(edgeHandlers ? { edgeHandlers } : {}),
   });
   const pc = connection.peerConnection as unknown as { sctp?: { maxMessageSize?: number } };
   const session = openSession(channel, {

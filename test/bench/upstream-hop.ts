@@ -4,7 +4,9 @@
  *   code, no edge, a generated body); PeerFetch from the edge through its HTTP upstream
  *   (`/up/bytes`); PeerFetch from a file the edge serves itself (`/api/media/...`, no HTTP hop);
  * - upload: the raw DataChannel; PeerFetch to the bench peer (no edge); PeerFetch to the
- *   edge, which forwards the body to its HTTP upstream (`/up/upload`).
+ *   edge, which forwards the body to its HTTP upstream (`/up/upload`);
+ * - both: the edge's own HTTP route and device API run by the bench peer instead of the edge
+ *   (the same handlers, the same I/O, without the edge's process).
  *
  *   bash test/run-in-netns.sh npx tsx test/bench/upstream-hop.ts [--mib 64] [--repetitions 5]
  */
@@ -30,6 +32,16 @@ const { peer } = await createNodePeer({ port: stack.signaling.port });
 const session = await stack.session();
 const raw = await openRaw(peer, benchPeer.id, policyOf(session));
 const direct = await openPeerFetch(peer, benchPeer.id, {}, {});
+const edgeless = await openPeerFetch(
+  peer,
+  benchPeer.id,
+  {},
+  {},
+  {
+    upstreamUrl: stack.upstream.url,
+    mediaDir: stack.mediaDir ?? '',
+  },
+);
 const speeds: Record<string, number[]> = {};
 function record(name: string, ms: number) {
   speeds[name] = [...(speeds[name] ?? []), mibPerSecond(bytes, ms)];
@@ -65,13 +77,23 @@ try {
       'download: the edge, device-API file',
       await download(session.fetch, '/api/media/bench.bin'),
     );
+    record(
+      'download: its HTTP route, no edge',
+      await download(edgeless.fetch, `/up/bytes?n=${bytes}`),
+    );
+    record(
+      'download: its device API, no edge',
+      await download(edgeless.fetch, '/edge/api/media/bench.bin'),
+    );
     record('upload: raw', await raw.upload(bytes));
     record('upload: PeerFetch without the edge', await upload(direct.fetch, '/upload'));
     record('upload: the edge, HTTP upstream', await upload(session.fetch, '/up/upload'));
+    record('upload: its HTTP route, no edge', await upload(edgeless.fetch, '/up/upload'));
   }
 } finally {
   raw.close();
   direct.close();
+  edgeless.close();
   await session.close();
   peer.destroy();
   await benchPeer.stop();

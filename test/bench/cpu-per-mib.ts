@@ -1,0 +1,96 @@
+/**
+ * What each path costs the whole machine per MiB moved: busy CPU time (user, system, irq,
+ * softirq, from /proc/stat, every process and the kernel) over 64 MiB transfers, path by
+ * path. On a machine whose cores are saturated by a transfer, rates go as the inverse of
+ * this cost, so the ratio of two paths' costs predicts the ratio of their rates.
+ *
+ *   bash test/run-in-netns.sh npx tsx test/bench/cpu-per-mib.ts [--mib 64] [--repetitions 6]
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createNodePeer } from '../helpers/peerjs-node.js';
+import { PATTERN } from './bench-upstream.js';
+import { startEdgeStack } from './edge-stack.js';
+import { policyOf } from './node-throughput.js';
+import { drain, openPeerFetch, openRaw, startBenchPeer } from './peer-client.js';
+import { MiB } from './stats.js';
+
+const { values } = parseArgs({
+  options: {
+    mib: { type: 'string', default: '64' },
+    repetitions: { type: 'string', default: '6' },
+  },
+});
+const mib = Number(values.mib);
+const bytes = mib * MiB;
+const repetitions = Number(values.repetitions);
+
+/** Busy and total jiffies of all CPUs since boot (steal counted as neither). */
+function cpuJiffies(): { busy: number; total: number } {
+  const [, user, nice, system, idle, iowait, irq, softirq] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  const busy = user! + nice! + system! + irq! + softirq!;
+  return { busy, total: busy + idle! + iowait! };
+}
+
+const stack = await startEdgeStack({
+  mediaFiles: { 'bench.bin': Buffer.concat(Array.from({ length: mib }, () => PATTERN)) },
+});
+const benchPeer = await startBenchPeer(stack.signaling.port);
+const { peer } = await createNodePeer({ port: stack.signaling.port });
+const session = await stack.session();
+const raw = await openRaw(peer, benchPeer.id, policyOf(session));
+const direct = await openPeerFetch(peer, benchPeer.id, {}, {});
+const expectAll = async (response: Promise<Response>) => {
+  const received = await drain(await response);
+  if (received !== bytes) throw new Error(`got ${received} of ${bytes} bytes`);
+};
+const paths: [string, () => Promise<unknown>][] = [
+  ['raw DataChannel', () => raw.download(bytes)],
+  ['PeerFetch without the edge', () => expectAll(direct.fetch(`/bytes?n=${bytes}`))],
+  ['the edge, device-API file', () => expectAll(session.fetch('/api/media/bench.bin'))],
+  ['the edge, HTTP upstream', () => expectAll(session.fetch(`/up/bytes?n=${bytes}`))],
+  [
+    'HTTP alone (upstream → this process)',
+    () => expectAll(fetch(`${stack.upstream.url}/bytes?n=${bytes}`)),
+  ],
+];
+const rows: { path: string; mibPerSecond: number; cores: number; msPerMiB: number }[] = [];
+try {
+  for (const [path, run] of paths) {
+    await run(); // warm-up
+    const before = cpuJiffies();
+    const started = performance.now();
+    for (let i = 0; i < repetitions; i++) await run();
+    const seconds = (performance.now() - started) / 1000;
+    const after = cpuJiffies();
+    const busyShare = (after.busy - before.busy) / (after.total - before.total);
+    const cores = busyShare * (await import('node:os')).availableParallelism();
+    const moved = mib * repetitions;
+    rows.push({
+      path,
+      mibPerSecond: moved / seconds,
+      cores,
+      msPerMiB: (cores * seconds * 1000) / moved,
+    });
+  }
+} finally {
+  raw.close();
+  direct.close();
+  await session.close();
+  peer.destroy();
+  await benchPeer.stop();
+  await stack.stop();
+}
+const base = rows[0]!;
+console.log('| path | MiB/s | busy cores | CPU ms per MiB | cost × raw | rate × raw |');
+console.log('|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(
+    `| ${r.path} | ${r.mibPerSecond.toFixed(1)} | ${r.cores.toFixed(2)} | ${r.msPerMiB.toFixed(1)} | ${(r.msPerMiB / base.msPerMiB).toFixed(2)} | ${(r.mibPerSecond / base.mibPerSecond).toFixed(2)} |`,
+  );
+}
+process.exit(0);
