@@ -1,7 +1,7 @@
 /**
  * What each path costs the whole machine per MiB moved: busy CPU time (user, system, irq,
  * softirq, from /proc/stat, every process and the kernel) over 64 MiB transfers, path by
- * path. On a machine whose cores are saturated by a transfer, rates go as the inverse of
+ * path, downloads and uploads. On a machine whose cores are saturated by a transfer, rates go as the inverse of
  * this cost, so the ratio of two paths' costs predicts the ratio of their rates.
  *
  *   bash test/run-in-netns.sh npx tsx test/bench/cpu-per-mib.ts [--mib 64] [--repetitions 6]
@@ -48,14 +48,28 @@ const expectAll = async (response: Promise<Response>) => {
   const received = await drain(await response);
   if (received !== bytes) throw new Error(`got ${received} of ${bytes} bytes`);
 };
+const body = new Blob(Array.from({ length: mib }, () => PATTERN));
+const uploaded = async (response: Promise<Response>) => {
+  const { bytes: counted } = (await (await response).json()) as { bytes: number };
+  if (counted !== bytes) throw new Error(`the receiver got ${counted} of ${bytes} bytes`);
+};
+const post = { method: 'POST', body } as const;
 const paths: [string, () => Promise<unknown>][] = [
-  ['raw DataChannel', () => raw.download(bytes)],
-  ['PeerFetch without the edge', () => expectAll(direct.fetch(`/bytes?n=${bytes}`))],
-  ['the edge, device-API file', () => expectAll(session.fetch('/api/media/bench.bin'))],
-  ['the edge, HTTP upstream', () => expectAll(session.fetch(`/up/bytes?n=${bytes}`))],
+  ['download: raw DataChannel', () => raw.download(bytes)],
+  ['download: PeerFetch without the edge', () => expectAll(direct.fetch(`/bytes?n=${bytes}`))],
+  ['download: the edge, device-API file', () => expectAll(session.fetch('/api/media/bench.bin'))],
+  ['download: the edge, HTTP upstream', () => expectAll(session.fetch(`/up/bytes?n=${bytes}`))],
   [
-    'HTTP alone (upstream → this process)',
+    'download: HTTP alone (no WebRTC)',
     () => expectAll(fetch(`${stack.upstream.url}/bytes?n=${bytes}`)),
+  ],
+  ['upload: raw DataChannel', () => raw.upload(bytes)],
+  ['upload: PeerFetch without the edge', () => uploaded(direct.fetch('/upload', post))],
+  ['upload: the edge, HTTP upstream', () => uploaded(session.fetch('/up/upload', post))],
+  [
+    'upload: HTTP alone (no WebRTC)',
+    () =>
+      uploaded(fetch(`${stack.upstream.url}/upload`, { ...post, duplex: 'half' } as RequestInit)),
   ],
 ];
 const rows: { path: string; mibPerSecond: number; cores: number; msPerMiB: number }[] = [];
@@ -85,10 +99,11 @@ try {
   await benchPeer.stop();
   await stack.stop();
 }
-const base = rows[0]!;
 console.log('| path | MiB/s | busy cores | CPU ms per MiB | cost × raw | rate × raw |');
 console.log('|---|---|---|---|---|---|');
 for (const r of rows) {
+  // Each direction against its own raw baseline (the first row of its kind).
+  const base = rows.find((row) => row.path.split(':')[0] === r.path.split(':')[0])!;
   console.log(
     `| ${r.path} | ${r.mibPerSecond.toFixed(1)} | ${r.cores.toFixed(2)} | ${r.msPerMiB.toFixed(1)} | ${(r.msPerMiB / base.msPerMiB).toFixed(2)} | ${(r.mibPerSecond / base.mibPerSecond).toFixed(2)} |`,
   );
