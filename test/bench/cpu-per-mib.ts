@@ -7,6 +7,7 @@
  *   bash test/run-in-netns.sh npx tsx test/bench/cpu-per-mib.ts [--mib 64] [--repetitions 6]
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createNodePeer } from '../helpers/peerjs-node.js';
 import { PATTERN } from './bench-upstream.js';
@@ -82,7 +83,7 @@ try {
     const seconds = (performance.now() - started) / 1000;
     const after = cpuJiffies();
     const busyShare = (after.busy - before.busy) / (after.total - before.total);
-    const cores = busyShare * (await import('node:os')).availableParallelism();
+    const cores = busyShare * availableParallelism();
     const moved = mib * repetitions;
     rows.push({
       path,

@@ -120,16 +120,18 @@ describe('closing', () => {
     expect(channel.readyState).toBe('closed');
   });
 
-  it('after saying GOAWAY, leaves closing the channel to the peer', async () => {
+  /** An open session on a hand-driven channel, fake timers on, a 500 ms close grace. */
+  async function openWithGrace(role: 'client' | 'server' = 'client') {
     vi.useFakeTimers();
     const channel = new FakeChannel();
-    const session = openSession(channel, {
-      role: 'client',
-      maxMessageSize: 65536,
-      closeGraceMs: 500,
-    });
+    const session = openSession(channel, { role, maxMessageSize: 65536, closeGraceMs: 500 });
     channel.inject(rawFrames.hello().buffer);
     await session.ready;
+    return { channel, session };
+  }
+
+  it('after saying GOAWAY, leaves closing the channel to the peer', async () => {
+    const { channel, session } = await openWithGrace();
     const touched = vi.spyOn(channel, 'close');
     session.close();
     expect(channel.sentFrames().at(-1)?.type).toBe(0x04);
@@ -144,11 +146,7 @@ describe('closing', () => {
 
   for (const role of ['client', 'server'] as const) {
     it(`when both sides said goodbye, ${role === 'client' ? 'closes at once as the client' : 'waits for the client to close as the server'}`, async () => {
-      vi.useFakeTimers();
-      const channel = new FakeChannel();
-      const session = openSession(channel, { role, maxMessageSize: 65536, closeGraceMs: 500 });
-      channel.inject(rawFrames.hello().buffer);
-      await session.ready;
+      const { channel, session } = await openWithGrace(role);
       session.close();
       // The peer's own GOAWAY crossed ours.
       channel.inject(rawFrames.goAway('bye').buffer);
@@ -161,15 +159,7 @@ describe('closing', () => {
   }
 
   it('closes the channel itself when the peer has not, a grace period after GOAWAY', async () => {
-    vi.useFakeTimers();
-    const channel = new FakeChannel();
-    const session = openSession(channel, {
-      role: 'client',
-      maxMessageSize: 65536,
-      closeGraceMs: 500,
-    });
-    channel.inject(rawFrames.hello().buffer);
-    await session.ready;
+    const { channel, session } = await openWithGrace();
     session.close();
     await vi.advanceTimersByTimeAsync(499);
     expect(channel.readyState).toBe('open');
