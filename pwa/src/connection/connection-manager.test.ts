@@ -6,18 +6,19 @@ import type { ConnectionState } from './connection-state';
 
 /** A page: events can be fired, visibility can be flipped. */
 function fakePage() {
-  const listeners = new Map<string, Set<() => void>>();
+  type Listener = (event?: { persisted?: boolean }) => void;
+  const listeners = new Map<string, Set<Listener>>();
   const target = {
     visibilityState: 'visible' as DocumentVisibilityState,
-    addEventListener(type: string, listener: () => void) {
+    addEventListener(type: string, listener: Listener) {
       if (!listeners.has(type)) listeners.set(type, new Set());
       listeners.get(type)!.add(listener);
     },
-    removeEventListener(type: string, listener: () => void) {
+    removeEventListener(type: string, listener: Listener) {
       listeners.get(type)?.delete(listener);
     },
-    fire(type: string) {
-      for (const listener of listeners.get(type) ?? []) listener();
+    fire(type: string, event?: { persisted?: boolean }) {
+      for (const listener of [...(listeners.get(type) ?? [])]) listener(event);
     },
     count: () => [...listeners.values()].reduce((n, set) => n + set.size, 0),
   };
@@ -45,24 +46,29 @@ function unreachablePeer(): Peer {
   return peer as unknown as Peer;
 }
 
+/** A manager on `page` whose signaling never answers; device states go to `states`. */
+function managerOn(page: ReturnType<typeof fakePage>, states: ConnectionState[]) {
+  return createConnectionManager({
+    signalingUrl: new URL('http://127.0.0.1:9/'),
+    peerKey: 'peerjs',
+    clientName: 'test',
+    identity: { id: 'app-test', token: 'token' },
+    keyOf: () => undefined,
+    rooms: {} as RoomsClient,
+    createPeer: unreachablePeer,
+    onSignalingState: () => undefined,
+    onDeviceState: (_id, state) => states.push(state),
+    backoff: { initialMs: 60_000, maxMs: 60_000, jitter: 0 },
+    window: page,
+    document: page,
+  });
+}
+
 describe('connection manager', () => {
   it('wakes waiting devices when the network returns or the app comes to the front, and only then', async () => {
     const page = fakePage();
     const states: ConnectionState[] = [];
-    const manager = createConnectionManager({
-      signalingUrl: new URL('http://127.0.0.1:9/'),
-      peerKey: 'peerjs',
-      clientName: 'test',
-      identity: { id: 'app-test', token: 'token' },
-      keyOf: () => undefined,
-      rooms: {} as RoomsClient,
-      createPeer: unreachablePeer,
-      onSignalingState: () => undefined,
-      onDeviceState: (_id, state) => states.push(state),
-      backoff: { initialMs: 60_000, maxMs: 60_000, jitter: 0 },
-      window: page,
-      document: page,
-    });
+    const manager = managerOn(page, states);
     await new Promise((r) => setTimeout(r, 10));
     manager.device('edge-1');
     await new Promise((r) => setTimeout(r, 10));
@@ -92,5 +98,18 @@ describe('connection manager', () => {
     manager.stop();
     expect(page.count()).toBe(0);
     expect(states.at(-1)).toEqual({ kind: 'idle' });
+  });
+
+  it('closes every device connection when the page unloads, not when it is only cached', async () => {
+    const page = fakePage();
+    const states: ConnectionState[] = [];
+    const manager = managerOn(page, states);
+    manager.device('edge-1');
+    await new Promise((r) => setTimeout(r, 10));
+    page.fire('pagehide', { persisted: true });
+    expect(states.at(-1)?.kind).not.toBe('idle');
+    page.fire('pagehide', { persisted: false });
+    expect(states.at(-1)).toEqual({ kind: 'idle' });
+    expect(page.count()).toBe(0);
   });
 });

@@ -14,9 +14,12 @@ import {
 } from './signaling-client';
 
 /** The part of window and document the manager listens to. */
+/** `persisted` is set on `pagehide` when the page goes into the back/forward cache. */
+type PageListener = (event?: { persisted?: boolean }) => void;
+
 export interface PageEvents {
-  addEventListener(type: string, listener: () => void): void;
-  removeEventListener(type: string, listener: () => void): void;
+  addEventListener(type: string, listener: PageListener): void;
+  removeEventListener(type: string, listener: PageListener): void;
 }
 
 export interface ConnectionManagerOptions {
@@ -57,7 +60,9 @@ export interface ConnectionManager {
 
 /**
  * The composition of signaling and device connections, plus the page events that should
- * wake them: network back (`online`), app back in front (`visibilitychange`).
+ * wake them: network back (`online`), app back in front (`visibilitychange`); and the page
+ * going away (`pagehide`), when every device gets a GOAWAY so it stops sending before the
+ * browser tears the connections down (PROTOCOL.md §8).
  */
 export function createConnectionManager(options: ConnectionManagerOptions): ConnectionManager {
   const signaling: SignalingClient = createSignalingClient({
@@ -96,8 +101,13 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
   const onVisibility = () => {
     if (isVisible()) retryAll();
   };
+  const onPageHide: PageListener = (event) => {
+    // A page kept in the back/forward cache may come back; one that unloads will not.
+    if (!event?.persisted) stop();
+  };
   options.window.addEventListener('online', onOnline);
   options.window.addEventListener('offline', onOffline);
+  options.window.addEventListener('pagehide', onPageHide);
   options.document.addEventListener('visibilitychange', onVisibility);
 
   return {
@@ -131,15 +141,18 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     },
     listNearbyEdges: (signal) => signaling.listNearbyEdges(signal),
     retryAll,
-    stop() {
-      options.window.removeEventListener('online', onOnline);
-      options.window.removeEventListener('offline', onOffline);
-      options.document.removeEventListener('visibilitychange', onVisibility);
-      for (const connection of devices.values()) connection.close();
-      devices.clear();
-      signaling.stop();
-    },
+    stop,
   };
+
+  function stop() {
+    options.window.removeEventListener('online', onOnline);
+    options.window.removeEventListener('offline', onOffline);
+    options.window.removeEventListener('pagehide', onPageHide);
+    options.document.removeEventListener('visibilitychange', onVisibility);
+    for (const connection of devices.values()) connection.close();
+    devices.clear();
+    signaling.stop();
+  }
 }
 
 function notPaired(): AuthenticationError {
