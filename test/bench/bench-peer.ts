@@ -8,7 +8,7 @@
  *
  * Prints `ready` once the signaling server has accepted the peer.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -110,10 +110,14 @@ async function serveBinary(connection: DataConnection, bytes: number, policy: Se
   }
 }
 
-/** The bench's own endpoints, and the edge's handlers under `/up` and `/edge` (see PeerRequest). */
-async function withEdgeHandlers(
+/**
+ * The bench's own endpoints, and the edge's handlers under `/up` and `/edge` (see
+ * PeerRequest); the device API keeps its state in `stateDir`.
+ */
+function withEdgeHandlers(
   handlers: NonNullable<PeerRequest['edgeHandlers']>,
-): Promise<RequestHandler> {
+  stateDir: string,
+): RequestHandler {
   const router = createRouter([
     {
       prefix: '/up',
@@ -127,7 +131,7 @@ async function withEdgeHandlers(
     {
       prefix: '/edge',
       handler: createDeviceApi({
-        stateDir: await mkdtemp(join(tmpdir(), 'pf-bench-peer-')),
+        stateDir,
         version: 'bench',
         mediaDir: handlers.mediaDir,
       }),
@@ -152,8 +156,13 @@ function servePeerFetch(
     maxMessageSize: pc.sctp?.maxMessageSize ?? 65536,
     ...request.session,
   });
-  const handler = request.edgeHandlers ? withEdgeHandlers(request.edgeHandlers) : handle;
-  serveRequests(session, async (r) => (await handler)(r), { maxConcurrentRequests: 64 });
+  let handler: RequestHandler = handle;
+  if (request.edgeHandlers) {
+    const stateDir = mkdtempSync(join(tmpdir(), 'pf-bench-peer-'));
+    handler = withEdgeHandlers(request.edgeHandlers, stateDir);
+    connection.on('close', () => rmSync(stateDir, { recursive: true, force: true }));
+  }
+  serveRequests(session, handler, { maxConcurrentRequests: 64 });
   connection.on('close', () => session.close());
 }
 

@@ -31,6 +31,8 @@ const benchPeer = await startBenchPeer(stack.signaling.port);
 const { peer } = await createNodePeer({ port: stack.signaling.port });
 const session = await stack.session();
 const raw = await openRaw(peer, benchPeer.id, policyOf(session));
+const { mediaDir } = stack;
+if (!mediaDir) throw new Error('the edge stack was started without media files');
 const direct = await openPeerFetch(peer, benchPeer.id, {}, {});
 const edgeless = await openPeerFetch(
   peer,
@@ -39,7 +41,7 @@ const edgeless = await openPeerFetch(
   {},
   {
     upstreamUrl: stack.upstream.url,
-    mediaDir: stack.mediaDir ?? '',
+    mediaDir,
   },
 );
 const speeds: Record<string, number[]> = {};

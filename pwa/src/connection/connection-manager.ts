@@ -13,10 +13,10 @@ import {
   type SignalingState,
 } from './signaling-client';
 
-/** The part of window and document the manager listens to. */
 /** `persisted` is set on `pagehide` when the page goes into the back/forward cache. */
 type PageListener = (event?: { persisted?: boolean }) => void;
 
+/** The part of window and document the manager listens to. */
 export interface PageEvents {
   addEventListener(type: string, listener: PageListener): void;
   removeEventListener(type: string, listener: PageListener): void;

@@ -1,13 +1,8 @@
-import {
-  type AuthFailureReason,
-  CHANNEL_CLOSE_WAIT_MS,
-  importPairingKey,
-  openSession,
-  whenClosed,
-} from '@peerfetch/shared';
+import { type AuthFailureReason, importPairingKey, openSession } from '@peerfetch/shared';
 import { authFailureOf } from './auth-failure';
 import { authenticatorFor } from './authenticate';
 import { describeConnectionError } from './errors';
+import { hangUp } from './hang-up';
 import type { PeerLink } from './peer-link';
 
 /** A device this phone has just paired with. */
@@ -72,9 +67,7 @@ export async function pairWithDevice(options: PairOptions): Promise<PairedDevice
     try {
       await session.ready;
     } finally {
-      // The device closes the channel once it has our GOAWAY (see hang-up.ts).
-      session.close();
-      await whenClosed(dialed.channel, CHANNEL_CLOSE_WAIT_MS);
+      await hangUp(session, dialed);
     }
   } catch (error) {
     // describeConnectionError already words an authentication refusal.

@@ -103,7 +103,6 @@ export class PeerFetchSession implements Session {
   #peerSaidGoodbye = false;
   /** The channel's close event came: nothing may touch it any more. */
   #channelClosed = false;
-  #closeGraceTimer: ReturnType<typeof setTimeout> | undefined;
   #onRequest: ((ticket: ServerTicket, head: RequestHead) => void) | undefined;
 
   constructor(channel: DataChannelLike, options: ResolvedSessionOptions) {
@@ -498,7 +497,7 @@ export class PeerFetchSession implements Session {
    */
   #awaitPeerClose(): void {
     const done = () => {
-      clearTimeout(this.#closeGraceTimer);
+      clearTimeout(graceTimer);
       this.#channel.removeEventListener('close', done);
       this.#channel.removeEventListener('message', onMessage);
     };
@@ -510,7 +509,7 @@ export class PeerFetchSession implements Session {
     };
     this.#channel.addEventListener('close', done);
     this.#channel.addEventListener('message', onMessage);
-    this.#closeGraceTimer = setTimeout(() => {
+    const graceTimer = setTimeout(() => {
       done();
       this.#closeChannel();
     }, this.#o.closeGraceMs);
