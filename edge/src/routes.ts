@@ -40,14 +40,18 @@ export function buildHandler(config: EdgeConfig, version: string, logger: Logger
       await response.body.cancel();
       response = new Response(null, { status: response.status, headers: response.headers });
     }
-    const entry = {
-      method: request.method,
-      path: new URL(request.url).pathname,
-      status: response.status,
-      ms: Math.round(performance.now() - started),
-    };
-    if (response.status >= 500) logger.warn(entry, 'request failed');
-    else logger.debug(entry, 'request');
+    const failed = response.status >= 500;
+    // The entry is built only when it is written: at info level, most requests log nothing.
+    if (failed || logger.isLevelEnabled('debug')) {
+      const entry = {
+        method: request.method,
+        path: new URL(request.url).pathname,
+        status: response.status,
+        ms: Math.round(performance.now() - started),
+      };
+      if (failed) logger.warn(entry, 'request failed');
+      else logger.debug(entry, 'request');
+    }
     return response;
   };
 }

@@ -1,3 +1,4 @@
+export { BufferedResponse, jsonResponse } from './buffered-response.js';
 export type { DataChannelLike } from './channel.js';
 export { whenClosed, whenOpen } from './channel.js';
 export {

@@ -1,3 +1,5 @@
+import { BufferedResponse } from './buffered-response.js';
+
 /**
  * RFC 9457 problem details: every failure PeerFetch answers carries one of these bodies.
  */
@@ -52,7 +54,8 @@ export function problemResponse(
   extra: Omit<Partial<Problem>, 'status'> = {},
   headers: Record<string, string> = {},
 ): Response {
-  return new Response(JSON.stringify(problemBody(status, detail, extra)), {
+  const body = JSON.stringify(problemBody(status, detail, extra));
+  return new BufferedResponse(new TextEncoder().encode(body), {
     status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
   });

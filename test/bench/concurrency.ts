@@ -21,7 +21,11 @@ export interface ConcurrencyResult {
 }
 
 /** Runs `requests` GETs with at most `inFlight` at once; returns requests per second. */
-async function burst(session: ClientSession, requests: number, inFlight: number): Promise<number> {
+export async function burst(
+  session: ClientSession,
+  requests: number,
+  inFlight: number,
+): Promise<number> {
   let next = 0;
   const started = performance.now();
   const worker = async () => {

@@ -2,12 +2,15 @@
  * Runs one scenario against an edge started with `--cpu-prof` and prints where the edge's
  * time went (the profile is kept in bench/results/profiles/).
  *
- *   bash test/run-in-netns.sh npx tsx test/bench/profile-edge.ts concurrency|latency|download
+ * `burst` profiles only bursts of 2,000 GETs at 64 in flight (what the concurrency target
+ * measures), without the one-at-a-time and no-BATCH phases.
+ *
+ *   bash test/run-in-netns.sh npx tsx test/bench/profile-edge.ts concurrency|burst|latency|download
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runConcurrency } from './concurrency.js';
+import { burst, runConcurrency } from './concurrency.js';
 import { summarizeProfile } from './cpu-profile-summary.js';
 import { startEdgeStack } from './edge-stack.js';
 import { runLatency } from './latency.js';
@@ -25,7 +28,11 @@ const stack = await startEdgeStack({ cpuProfileDir: dir });
 const benchPeer = await startBenchPeer(stack.signaling.port);
 try {
   if (scenario === 'concurrency') await runConcurrency(stack, { repetitions: 1 });
-  else if (scenario === 'latency') await runLatency(stack, benchPeer, { rounds: 4 });
+  else if (scenario === 'burst') {
+    const session = await stack.session();
+    for (let i = 0; i < 4; i++) await burst(session, 2000, 64);
+    await session.close();
+  } else if (scenario === 'latency') await runLatency(stack, benchPeer, { rounds: 4 });
   else await runNodeThroughput(stack, benchPeer, { sizeMiB: 64, repetitions: 2 });
 } finally {
   await benchPeer.stop();

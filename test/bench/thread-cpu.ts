@@ -4,13 +4,16 @@
  * and the bench peer, over a raw DataChannel download and PeerFetch downloads from the edge
  * (through its HTTP upstream, and a file from its device API).
  *
- *   bash test/run-in-netns.sh npx tsx test/bench/thread-cpu.ts [--mib 64] [--repetitions 2]
+ * With `--concurrency`, the same over bursts of 2,000 small GETs, 64 in flight, instead.
+ *
+ *   bash test/run-in-netns.sh npx tsx test/bench/thread-cpu.ts [--mib 64] [--repetitions 2] [--concurrency]
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createNodePeer } from '../helpers/peerjs-node.js';
 import { PATTERN } from './bench-upstream.js';
+import { burst } from './concurrency.js';
 import { startEdgeStack } from './edge-stack.js';
 import { policyOf } from './node-throughput.js';
 import { drain, openRaw, startBenchPeer } from './peer-client.js';
@@ -20,6 +23,7 @@ const { values } = parseArgs({
   options: {
     mib: { type: 'string', default: '64' },
     repetitions: { type: 'string', default: '2' },
+    concurrency: { type: 'boolean', default: false },
   },
 });
 const bytes = Number(values.mib) * MiB;
@@ -78,7 +82,7 @@ function threadTimes(procs: Map<number, string>): Map<string, number> {
   return times;
 }
 
-async function measure(label: string, run: () => Promise<number>) {
+async function measure(label: string, run: () => Promise<number>, rate = perMiB) {
   const procs = processes();
   const before = threadTimes(procs);
   const ms = await run();
@@ -89,10 +93,39 @@ async function measure(label: string, run: () => Promise<number>) {
     .sort((a, b) => b[1] - a[1]);
   const total = busy.reduce((sum, [, share]) => sum + share, 0);
   console.log(
-    `${label}: ${mibPerSecond(bytes, ms).toFixed(1)} MiB/s; threads ≥ 5 % of a core (total ${(total * 100).toFixed(0)} %):`,
+    `${label}: ${rate(ms)}; threads ≥ 5 % of a core (total ${(total * 100).toFixed(0)} %):`,
   );
   for (const [key, share] of busy)
     console.log(`  ${(share * 100).toFixed(0).padStart(4)} %  ${key}`);
+}
+
+const perMiB = (ms: number) => `${mibPerSecond(bytes, ms).toFixed(1)} MiB/s`;
+const REQUESTS = 2000;
+const perRequest = (ms: number) => `${((REQUESTS * 1000) / ms).toFixed(0)} req/s`;
+
+if (values.concurrency) {
+  const stack = await startEdgeStack();
+  try {
+    const session = await stack.session();
+    await burst(session, REQUESTS, 64);
+    for (let i = 0; i < Number(values.repetitions); i++) {
+      for (const inFlight of [1, 64]) {
+        await measure(
+          `${REQUESTS} GETs, ${inFlight} in flight`,
+          async () => {
+            const started = performance.now();
+            await burst(session, REQUESTS, inFlight);
+            return performance.now() - started;
+          },
+          perRequest,
+        );
+      }
+    }
+    await session.close();
+  } finally {
+    await stack.stop();
+  }
+  process.exit(0);
 }
 
 const stack = await startEdgeStack({

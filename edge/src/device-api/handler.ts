@@ -6,7 +6,7 @@
  *   GET /api/media/{name}/thumbnail?w=     WebP thumbnail of a JPEG/PNG/WebP image
  */
 import { join } from 'node:path';
-import { problemResponse } from '@peerfetch/shared';
+import { jsonResponse, problemResponse } from '@peerfetch/shared';
 import type { RouteHandler } from '../router/router.js';
 import { collectDeviceInfo, type DeviceInfoPaths } from './device-info.js';
 import { fileResponse } from './file-response.js';
@@ -32,10 +32,7 @@ export interface DeviceApiOptions {
 }
 
 function json(value: unknown, status = 200): Response {
-  return new Response(JSON.stringify(value), {
-    status,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-  });
+  return jsonResponse(value, { status, headers: { 'cache-control': 'no-store' } });
 }
 
 function decodeSegment(segment: string): string | undefined {

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { BufferedResponse } from '@peerfetch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouter } from './router.js';
-import { createUpstreamHandler, stallOf, upstreamUrl } from './upstream.js';
+import { BUFFERED_ANSWER_BYTES, createUpstreamHandler, stallOf, upstreamUrl } from './upstream.js';
 
 type Handle = (req: IncomingMessage, res: ServerResponse) => void;
 let server: Server;
@@ -262,6 +263,59 @@ describe('router', () => {
     expect(new TextDecoder().decode((await reader.read()).value)).toBe('first');
     controller.abort();
     await expect(sawClose).resolves.toBeUndefined(); // the upstream saw its socket close
+  });
+
+  it('reads a small answer whole, and streams a large or open-ended one', async () => {
+    handle = (r, res) => {
+      const size = Number(new URL(r.url!, 'http://x').searchParams.get('n'));
+      if (r.url!.startsWith('/base/chunked')) res.write('x'.repeat(size));
+      else res.setHeader('content-length', size);
+      res.end(r.url!.startsWith('/base/chunked') ? undefined : 'x'.repeat(size));
+    };
+    const small = await route()(req(`/up/fixed?n=${BUFFERED_ANSWER_BYTES}`));
+    expect(small).toBeInstanceOf(BufferedResponse);
+    expect((small as BufferedResponse).content.byteLength).toBe(BUFFERED_ANSWER_BYTES);
+    const large = await route()(req(`/up/fixed?n=${BUFFERED_ANSWER_BYTES + 1}`));
+    expect(large).not.toBeInstanceOf(BufferedResponse);
+    expect((await large.text()).length).toBe(BUFFERED_ANSWER_BYTES + 1);
+    const open = await route()(req('/up/chunked?n=10'));
+    expect(open).not.toBeInstanceOf(BufferedResponse);
+    expect(await open.text()).toBe('x'.repeat(10));
+  });
+
+  it('answers 502 when the upstream closes before the end of a small answer', async () => {
+    handle = (_r, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('only part');
+      setTimeout(() => res.socket!.destroy(), 20);
+    };
+    const response = await route()(req('/up/cut'));
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(
+      /closed before the end of its answer/,
+    );
+  });
+
+  it('aborting while a small answer arrives rejects and closes the upstream connection', async () => {
+    let upstreamSawClose!: () => void;
+    const sawClose = new Promise<void>((r) => {
+      upstreamSawClose = r;
+    });
+    let headSent!: () => void;
+    const headWasSent = new Promise<void>((r) => {
+      headSent = r;
+    });
+    handle = (r, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('first', () => headSent());
+      r.socket.on('close', () => upstreamSawClose());
+    };
+    const controller = new AbortController();
+    const answer = route()(req('/up/slow-small', { signal: controller.signal }));
+    await headWasSent;
+    controller.abort(new Error('the client cancelled'));
+    await expect(answer).rejects.toThrow('the client cancelled');
+    await expect(sawClose).resolves.toBeUndefined();
   });
 
   it('joins base paths and rest paths', () => {

@@ -9,7 +9,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
-import { problemResponse } from '@peerfetch/shared';
+import { BufferedResponse, problemResponse } from '@peerfetch/shared';
 import { BodyTooLargeError, isBodyTooLarge, limitedReadable } from './body-limit.js';
 import { endToEndHeaders } from './headers.js';
 import type { RouteHandler } from './router.js';
@@ -51,10 +51,21 @@ function errorCode(error: unknown): string | undefined {
 
 /** Joins the upstream base path and the request's remaining path and query. */
 export function upstreamUrl(baseUrl: string, rest: string): URL {
-  const base = new URL(baseUrl);
-  const basePath = base.pathname.replace(/\/+$/, '');
-  return new URL(`${base.origin}${basePath}${rest}`);
+  return new URL(upstreamPrefix(baseUrl) + rest);
 }
+
+/** The base URL's origin and path without a trailing slash: what every path is appended to. */
+function upstreamPrefix(baseUrl: string): string {
+  const base = new URL(baseUrl);
+  return base.origin + base.pathname.replace(/\/+$/, '');
+}
+
+/**
+ * Answers of known length up to this size are read whole and sent as they are: wrapping a
+ * socket in a web stream costs more than the rest of a small answer (docs/PERFORMANCE.md,
+ * fifth session). Larger or open-ended answers stream.
+ */
+export const BUFFERED_ANSWER_BYTES = 64 * 1024;
 
 /** Statuses whose responses never have a body (the Response constructor refuses one). */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -88,6 +99,24 @@ export type Stall = 'upstream-answer' | 'upstream-body' | 'client-body';
 export function stallOf(request: { writableNeedDrain: boolean; writableEnded: boolean }): Stall {
   if (request.writableNeedDrain) return 'upstream-body';
   return request.writableEnded ? 'upstream-answer' : 'client-body';
+}
+
+/** The upstream's connection ended before all the bytes its head announced. */
+class CutShortError extends Error {}
+
+/** The whole body of a small answer, once it has all arrived. */
+function readWhole(message: IncomingMessage): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    message.on('data', (chunk: Buffer) => chunks.push(chunk));
+    message.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    // Node reports a connection lost mid-body as ECONNRESET; say what it means here.
+    const cutShort = () => reject(new CutShortError('closed before the end of its answer'));
+    message.once('error', cutShort);
+    message.once('close', () => {
+      if (!message.complete) cutShort();
+    });
+  });
 }
 
 /** Thrown when nothing moved for the timeout before the response head. */
@@ -164,6 +193,7 @@ function stallProblem(stall: Stall, label: string, timeoutMs: number): Response 
 }
 
 export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
+  const prefix = upstreamPrefix(options.baseUrl);
   return async (request, rest) => {
     const declared = Number(request.headers.get('content-length') ?? Number.NaN);
     if (declared > options.maxBodyBytes) {
@@ -172,30 +202,36 @@ export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
     try {
       const body = request.body ? limitedReadable(request.body, options.maxBodyBytes) : null;
       const upstream = await forward(
-        upstreamUrl(options.baseUrl, rest),
+        new URL(prefix + rest),
         request,
         body,
         // A client that cancels, even mid-body, stops the upstream call.
         request.signal,
         options.timeoutMs,
       );
-      const status = upstream.statusCode ?? 502;
-      const empty = request.method === 'HEAD' || NULL_BODY_STATUSES.has(status);
-      if (empty) upstream.resume();
-      // Readable.toWeb, not webStreamOf (device-api/web-body.ts): for sockets that measured
-      // no faster to Node and slower to Chromium (docs/PERFORMANCE.md, third session).
-      const answer = empty
-        ? null
-        : (Readable.toWeb(upstream) as unknown as ReadableStream<Uint8Array>);
-      return new Response(answer, {
-        status,
+      const init = {
+        status: upstream.statusCode ?? 502,
         statusText: upstream.statusMessage,
         headers: responseHeaders(upstream),
-      });
+      };
+      if (request.method === 'HEAD' || NULL_BODY_STATUSES.has(init.status)) {
+        upstream.resume();
+        return new Response(null, init);
+      }
+      const length = Number(upstream.headers['content-length'] ?? Number.NaN);
+      if (length <= BUFFERED_ANSWER_BYTES) {
+        return new BufferedResponse(await readWhole(upstream), init);
+      }
+      // Readable.toWeb, not webStreamOf (device-api/web-body.ts): for sockets that measured
+      // no faster to Node and slower to Chromium (docs/PERFORMANCE.md, third session).
+      return new Response(Readable.toWeb(upstream) as unknown as ReadableStream<Uint8Array>, init);
     } catch (error) {
       if (request.signal.aborted) throw request.signal.reason;
       if (isBodyTooLarge(error)) {
         return problemResponse(413, new BodyTooLargeError(options.maxBodyBytes).message);
+      }
+      if (error instanceof CutShortError) {
+        return problemResponse(502, `upstream ${options.label} ${error.message}`);
       }
       if (error instanceof StallError) {
         return stallProblem(error.stall, options.label, options.timeoutMs);

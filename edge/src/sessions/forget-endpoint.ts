@@ -3,10 +3,17 @@
  * it (the PWA's "remove device"). Handled before routing, so no route or upstream can
  * shadow it; the session ends shortly after the 204 has been sent.
  */
-import { FORGET_PAIRING_PATH, problemResponse, type RequestHandler } from '@peerfetch/shared';
+import {
+  FORGET_PAIRING_PATH,
+  problemResponse,
+  REQUEST_BASE_URL,
+  type RequestHandler,
+} from '@peerfetch/shared';
 
 /** Time for the 204 to leave before the session is closed (it is a few bytes). */
 export const FORGET_CLOSE_DELAY_MS = 500;
+
+const FORGET_URL = REQUEST_BASE_URL + FORGET_PAIRING_PATH;
 
 export interface ForgetOptions {
   clientId: string;
@@ -21,7 +28,11 @@ export function withForgetEndpoint(
   options: ForgetOptions,
 ): RequestHandler {
   return async (request) => {
-    if (new URL(request.url).pathname !== FORGET_PAIRING_PATH) return handler(request);
+    // Most requests are not for this path: a prefix test spares them parsing the URL.
+    const candidate = request.url.startsWith(FORGET_URL);
+    if (!candidate || new URL(request.url).pathname !== FORGET_PAIRING_PATH) {
+      return handler(request);
+    }
     if (request.method !== 'DELETE') {
       return problemResponse(
         405,

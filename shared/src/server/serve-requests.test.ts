@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { BufferedResponse } from '../buffered-response.js';
 import { PROBLEM_CONTENT_TYPE } from '../problem.js';
 import { sleep } from '../test-support/bytes.js';
 import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
@@ -32,6 +33,27 @@ describe('serveRequests', () => {
     expect(gates).toHaveLength(1);
     gates[0]!();
     expect((await fourth).status).toBe(200);
+  });
+
+  it('sends a BufferedResponse as it is, and only its head to HEAD', async () => {
+    const served: BufferedResponse[] = [];
+    connection = connectInMemory(async () => {
+      const response = new BufferedResponse(new TextEncoder().encode('kept whole'), {
+        headers: { 'content-type': 'text/plain', 'content-length': '10' },
+      });
+      served.push(response);
+      return response;
+    });
+    const get = await connection.client.fetch('/a');
+    expect([get.status, get.headers.get('content-length'), await get.text()]).toEqual([
+      200,
+      '10',
+      'kept whole',
+    ]);
+    const head = await connection.client.fetch('/a', { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length'), head.body]).toEqual([200, '10', null]);
+    // Sent from its bytes: no web stream was ever made for either answer.
+    expect(served.map((response) => response.untouched)).toEqual([true, true]);
   });
 
   it('answers an oversized head with 431', async () => {

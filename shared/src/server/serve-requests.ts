@@ -1,3 +1,4 @@
+import { BufferedResponse } from '../buffered-response.js';
 import { FRAME_HEADER_SIZE, HEAD_LENGTH_SIZE, REQUEST_BASE_URL } from '../constants.js';
 import { toError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
@@ -92,7 +93,7 @@ export function serveRequests(
 
   function respond(ticket: ServerTicket, request: RequestHead, response: Response): void {
     if (ticket.signal.aborted) {
-      response.body?.cancel().catch(() => {});
+      discardBody(response);
       return;
     }
     let encoded = encodeResponseHead({
@@ -101,7 +102,7 @@ export function serveRequests(
       headers: headerListOf(response.headers),
     });
     if (encoded.byteLength > session.maxFrameSize - FRAME_HEADER_SIZE - HEAD_LENGTH_SIZE) {
-      response.body?.cancel().catch(() => {});
+      discardBody(response);
       response = problemResponse(
         502,
         `response head of ${encoded.byteLength} bytes is too large to send`,
@@ -116,10 +117,24 @@ export function serveRequests(
   }
 }
 
+/** True for a BufferedResponse whose bytes are still the whole, unread body. */
+function isBuffered(response: Response): response is BufferedResponse {
+  return response instanceof BufferedResponse && response.untouched;
+}
+
+/** Lets go of a body that will not be sent (a buffered one has no stream to cancel). */
+function discardBody(response: Response): void {
+  if (!isBuffered(response)) response.body?.cancel().catch(() => {});
+}
+
 function responseBody(request: RequestHead, response: Response): BodySource {
+  if (isBuffered(response)) {
+    const empty = request.method === 'HEAD' || response.content.byteLength === 0;
+    return empty ? NO_BODY : { kind: 'bytes', bytes: response.content };
+  }
   if (!response.body) return NO_BODY;
   if (request.method === 'HEAD') {
-    response.body.cancel().catch(() => {});
+    discardBody(response);
     return NO_BODY;
   }
   const length = Number(response.headers.get('content-length') ?? Number.NaN);
