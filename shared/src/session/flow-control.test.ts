@@ -111,6 +111,21 @@ describe('flow control', () => {
     expect(await (await pending).json()).toEqual({ hash: await sha256Hex(body) });
   });
 
+  it('sends a download in full frames, not slivers of leftover credit', async () => {
+    const body = patternBytes(8 * MiB);
+    connection = connectInMemory(async () => new Response(countingStream(body).stream));
+    const before = connection.serverChannel.messagesSent;
+    const response = await connection.client.fetch('/');
+    expect(await sha256Hex(new Uint8Array(await response.arrayBuffer()))).toBe(
+      await sha256Hex(body),
+    );
+    // The window (512 KiB) is two full frames' payload and a few bytes; a sender that spent
+    // every last byte of credit sent those few bytes as a message of their own, about one
+    // for every two frames.
+    const fullFrames = Math.ceil(body.byteLength / (DEFAULT_MAX_FRAME_SIZE - 6));
+    expect(connection.serverChannel.messagesSent - before).toBeLessThanOrEqual(fullFrames + 2);
+  });
+
   it('never sends a frame over the peer maximum message size', async () => {
     connection = connectInMemory(async (request) => new Response(await request.arrayBuffer()), {
       channel: { maxMessageSize: MIN_FRAME_SIZE },

@@ -70,8 +70,19 @@ export class OutgoingMessage {
   get isReady(): boolean {
     if (this.isFinished) return false;
     if (!this.#headSent) return !this.#holdHead;
-    if (this.#buffered > 0) return this.#credit > 0;
+    if (this.#buffered > 0) return this.#credit >= Math.min(this.#buffered, this.#smallestCut);
     return this.#sourceDone;
+  }
+
+  /**
+   * A frame that credit would cut below this waits for more credit instead. The window is
+   * two full frames and a few bytes, so spending every last byte sent those few bytes as a
+   * message of their own, one for every two frames: each a blocking `send` on wrtc and a
+   * message event at the peer. A quarter window cannot stall: the peer then has more than
+   * three quarters outstanding, and grants by the time it has read half (PROTOCOL.md §7).
+   */
+  get #smallestCut(): number {
+    return Math.min(this.#o.initialCredit / 4, this.#o.maxFrameSize);
   }
 
   addCredit(bytes: number): void {
