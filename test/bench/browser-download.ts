@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build, type Rollup } from 'vite';
 import { launchBrowser } from '../helpers/browser.js';
 import { openPairingWindow } from '../helpers/pairing.js';
@@ -33,8 +33,18 @@ export interface BrowserResult {
   ratio: number;
 }
 
-/** The page script: browser/page.ts with PeerJS and @peerfetch/shared, one ES module. */
-async function bundlePage(): Promise<string> {
+/** The bundled page: its entry module's file name and every file by name. */
+export interface PageBundle {
+  entry: string;
+  files: Map<string, string>;
+}
+
+/**
+ * The page script: browser/page.ts with PeerJS and @peerfetch/shared, one ES module.
+ * `perModule` keeps every source module its own file under its own path (same code, same
+ * order), so a CPU profile's script URLs tell our code from PeerJS's (profile-browser.ts).
+ */
+export async function bundlePage(perModule = false): Promise<PageBundle> {
   const output = (await build({
     configFile: false,
     logLevel: 'silent',
@@ -43,21 +53,31 @@ async function bundlePage(): Promise<string> {
       write: false,
       minify: false,
       lib: { entry: join(here, 'browser', 'page.ts'), formats: ['es'], fileName: 'page' },
+      ...(perModule && {
+        rollupOptions: { output: { preserveModules: true, entryFileNames: '[name].js' } },
+      }),
     },
   })) as Rollup.RollupOutput[];
-  const chunk = output[0]!.output.find((o) => o.type === 'chunk');
-  if (chunk?.type !== 'chunk') throw new Error('vite produced no page bundle');
-  return chunk.code;
+  const files = new Map<string, string>();
+  let entry: string | undefined;
+  for (const o of output[0]!.output) {
+    if (o.type !== 'chunk') continue;
+    files.set(o.fileName, o.code);
+    if (o.isEntry) entry = o.fileName;
+  }
+  if (!entry) throw new Error('vite produced no page bundle');
+  return { entry, files };
 }
 
-async function servePage(script: string) {
+export async function servePage({ entry, files }: PageBundle) {
   const server = createServer((req, res) => {
-    if (req.url === '/page.js') {
+    const script = files.get(req.url?.slice(1) ?? '');
+    if (script !== undefined) {
       res.setHeader('content-type', 'text/javascript');
       res.end(script);
     } else {
       res.setHeader('content-type', 'text/html');
-      res.end('<!doctype html><title>bench</title><script type="module" src="/page.js"></script>');
+      res.end(`<!doctype html><title>bench</title><script type="module" src="/${entry}"></script>`);
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -69,12 +89,44 @@ async function servePage(script: string) {
 
 type Bench = Record<string, (...args: never[]) => Promise<unknown>>;
 
-function call<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
+export function call<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
   return page.evaluate(
     ([n, a]) =>
       (window as unknown as { bench: Bench }).bench[n as string]!(...(a as never[])) as Promise<T>,
     [name, args] as const,
   ) as Promise<T>;
+}
+
+/**
+ * Opens the bench page, starts its PeerJS peer, pairs it with the edge, and opens both the
+ * PeerFetch session to the edge and the raw connection to the bench peer.
+ */
+export async function openBenchPage(
+  browser: Browser,
+  url: string,
+  stack: EdgeStack,
+  benchPeer: BenchPeer,
+  tuning: Record<string, number> = {},
+): Promise<{ page: Page; frameSize: number; browserMaxMessageSize: number }> {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(120_000);
+  await page.goto(url);
+  await page.waitForFunction(() => document.title === 'bench ready');
+  await call(page, 'start', stack.signaling.port, randomPeerId('browser'));
+  const { code } = await openPairingWindow(stack.edge);
+  await call(page, 'pair', stack.edge.peerId, code);
+  await call(page, 'openPeerFetch', stack.edge.peerId, tuning);
+  // Chromium announces 256 KiB messages, so the edge's frame limit is the default here too.
+  const policy = defaultPolicy(262_144);
+  const browserMaxMessageSize = await call<number>(page, 'openRaw', benchPeer.id, policy);
+  return { page, frameSize: policy.frameSize, browserMaxMessageSize };
+}
+
+/** One download of `bytes` into the page; milliseconds as the page measured them. */
+export function download(page: Page, kind: 'raw' | 'peerFetch', bytes: number): Promise<number> {
+  return kind === 'raw'
+    ? call<number>(page, 'rawDownload', bytes)
+    : call<number>(page, 'peerFetchDownload', `/up/bytes?n=${bytes}`, bytes);
 }
 
 export async function runBrowserDownload(
@@ -94,22 +146,19 @@ export async function runBrowserDownload(
   let browserLimit = 0;
   try {
     chromium = launched.browser.version();
-    const page = await launched.browser.newPage();
-    page.setDefaultTimeout(120_000);
-    await page.goto(page$.url);
-    await page.waitForFunction(() => document.title === 'bench ready');
-    await call(page, 'start', stack.signaling.port, randomPeerId('browser'));
-    const { code } = await openPairingWindow(stack.edge);
-    await call(page, 'pair', stack.edge.peerId, code);
-    await call(page, 'openPeerFetch', stack.edge.peerId, options.tuning ?? {});
-    // Chromium announces 256 KiB messages, so the edge's frame limit is the default here too.
-    const policy = defaultPolicy(262_144);
-    frameSize = policy.frameSize;
-    browserLimit = await call<number>(page, 'openRaw', benchPeer.id, policy);
+    const opened = await openBenchPage(
+      launched.browser,
+      page$.url,
+      stack,
+      benchPeer,
+      options.tuning,
+    );
+    const { page } = opened;
+    frameSize = opened.frameSize;
+    browserLimit = opened.browserMaxMessageSize;
     for (let i = 0; i < repetitions; i++) {
-      raw.push(mibPerSecond(bytes, await call<number>(page, 'rawDownload', bytes)));
-      const ms = await call<number>(page, 'peerFetchDownload', `/up/bytes?n=${bytes}`, bytes);
-      subject.push(mibPerSecond(bytes, ms));
+      raw.push(mibPerSecond(bytes, await download(page, 'raw', bytes)));
+      subject.push(mibPerSecond(bytes, await download(page, 'peerFetch', bytes)));
     }
     await call(page, 'close');
   } finally {

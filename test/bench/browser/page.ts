@@ -23,7 +23,7 @@ interface Policy {
 
 let peer: Peer;
 let raw: DataConnection | undefined;
-let client: { fetch: PeerFetch['fetch']; close(): void } | undefined;
+let client: { fetch: PeerFetch['fetch']; close(): void; channel: RTCDataChannel } | undefined;
 let pairingKey: Uint8Array | undefined;
 
 function opened(connection: DataConnection): Promise<void> {
@@ -64,6 +64,7 @@ async function session(
   const fetcher = createPeerFetch(opened);
   return {
     fetch: fetcher.fetch.bind(fetcher),
+    channel: connection.dataChannel,
     close() {
       opened.close();
       connection.close();
@@ -80,6 +81,13 @@ async function count(response: Response): Promise<number> {
     total += value.byteLength;
   }
 }
+
+/** Message times and sizes on one channel while watched ([ms, bytes], performance.now()). */
+interface Traffic {
+  received: [number, number][];
+  sent: [number, number][];
+}
+let unwatch: (() => Traffic) | undefined;
 
 const bench = {
   /** `id` is given: asking the server for one is a cross-origin fetch it does not allow. */
@@ -145,6 +153,34 @@ const bench = {
     const total = await count(await client!.fetch(path));
     if (total !== bytes) throw new Error(`received ${total} of ${bytes} bytes`);
     return performance.now() - started;
+  },
+  /**
+   * Records every message on the raw or the PeerFetch channel until `watched` (for
+   * profile-browser.ts): arrivals by the event's own time stamp, which the session's listener
+   * (added first) does not delay; sends (the PeerFetch client's CREDIT frames) through a
+   * wrapper on this channel object, the one the session calls.
+   */
+  watch(kind: 'raw' | 'peerFetch'): void {
+    const channel = kind === 'raw' ? raw!.dataChannel : client!.channel;
+    const traffic: Traffic = { received: [], sent: [] };
+    const onMessage = (event: MessageEvent<ArrayBuffer>) =>
+      traffic.received.push([event.timeStamp, event.data.byteLength]);
+    const send = channel.send;
+    channel.send = ((data: ArrayBuffer | ArrayBufferView) => {
+      traffic.sent.push([performance.now(), data.byteLength]);
+      Reflect.apply(send, channel, [data]);
+    }) as RTCDataChannel['send'];
+    channel.addEventListener('message', onMessage);
+    unwatch = () => {
+      channel.removeEventListener('message', onMessage);
+      delete (channel as Partial<RTCDataChannel>).send; // the prototype's again
+      return traffic;
+    };
+  },
+  watched(): Traffic {
+    const traffic = unwatch!();
+    unwatch = undefined;
+    return traffic;
   },
   close() {
     raw?.close();
