@@ -3,12 +3,8 @@
  * 304 answers, and single byte ranges (206, or 416 when out of bounds).
  */
 import type { Stats } from 'node:fs';
-import { createReadStream } from 'node:fs';
 import { problemResponse } from '@peerfetch/shared';
-import { webStreamOf } from './web-body.js';
-
-/** Read size for file streams: large reads mean few, large frames on the DataChannel. */
-const READ_CHUNK_BYTES = 256 * 1024;
+import { fileStream } from './file-stream.js';
 
 export function etagOf(stats: Stats): string {
   return `"${stats.ino.toString(16)}-${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
@@ -62,10 +58,6 @@ function rangeStillValid(request: Request, etag: string, stats: Stats): boolean 
   return Number.isFinite(date) && Math.floor(stats.mtimeMs / 1000) * 1000 === date;
 }
 
-function fileBody(path: string, start: number, end: number): ReadableStream<Uint8Array> {
-  return webStreamOf(createReadStream(path, { start, end, highWaterMark: READ_CHUNK_BYTES }));
-}
-
 export interface FileToServe {
   path: string;
   stats: Stats;
@@ -104,6 +96,6 @@ export function fileResponse(request: Request, file: FileToServe): Response {
   headers.set('content-length', String(Math.max(0, end - start + 1)));
   if (range) headers.set('content-range', `bytes ${start}-${end}/${stats.size}`);
   const body =
-    request.method === 'HEAD' || stats.size === 0 ? null : fileBody(file.path, start, end);
+    request.method === 'HEAD' || stats.size === 0 ? null : fileStream(file.path, start, end);
   return new Response(body, { status: range ? 206 : 200, headers });
 }

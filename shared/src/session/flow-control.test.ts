@@ -126,6 +126,35 @@ describe('flow control', () => {
     expect(connection.serverChannel.messagesSent - before).toBeLessThanOrEqual(fullFrames + 2);
   });
 
+  it('reads a byte stream into buffers of its own, not ones the stream makes', async () => {
+    const body = patternBytes(4 * MiB + 1234);
+    const viewSizes = new Set<number>();
+    let position = 0;
+    // A source that fills whatever buffer it is handed, up to 100,000 bytes at a time.
+    const source = () =>
+      new ReadableStream({
+        type: 'bytes',
+        autoAllocateChunkSize: 1000,
+        pull(controller) {
+          const request = controller.byobRequest!;
+          const view = new Uint8Array(request.view!.buffer, request.view!.byteOffset);
+          viewSizes.add(view.buffer.byteLength);
+          const n = Math.min(view.byteLength, 100_000, body.byteLength - position);
+          view.set(body.subarray(position, position + n));
+          position += n;
+          request.respond(n);
+          if (position === body.byteLength) controller.close();
+        },
+      });
+    connection = connectInMemory(async () => new Response(source()));
+    const response = await connection.client.fetch('/');
+    expect(await sha256Hex(new Uint8Array(await response.arrayBuffer()))).toBe(
+      await sha256Hex(body),
+    );
+    // Frame-sized buffers, handed back again and again; never the stream's own 1,000 bytes.
+    expect([...viewSizes]).toEqual([DEFAULT_MAX_FRAME_SIZE]);
+  });
+
   it('never sends a frame over the peer maximum message size', async () => {
     connection = connectInMemory(async (request) => new Response(await request.arrayBuffer()), {
       channel: { maxMessageSize: MIN_FRAME_SIZE },

@@ -32,7 +32,12 @@ export class OutgoingMessage {
   readonly #chunks: Uint8Array[] = [];
   #buffered = 0;
   #credit: number;
-  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader | undefined;
+  /**
+   * For a byte stream (a file, say), the buffers it read into whose bytes have all gone into
+   * frames: the next reads fill them again, so a long body allocates nothing per read.
+   */
+  #spareBuffers: ArrayBuffer[] | undefined;
   #reading = false;
   #sourceDone = false;
   #headSent = false;
@@ -52,7 +57,9 @@ export class OutgoingMessage {
     } else if (body.kind === 'none') {
       this.#sourceDone = true;
     } else {
-      this.#reader = body.stream.getReader();
+      this.#reader = byobReaderOf(body.stream);
+      if (this.#reader) this.#spareBuffers = [];
+      else this.#reader = body.stream.getReader();
     }
     // A streamed body may hold the head back briefly so a small message still fits one frame.
     this.#holdHead = body.kind === 'stream' && options.headCoalesceMs > 0;
@@ -156,6 +163,8 @@ export class OutgoingMessage {
         parts.push(chunk);
         this.#chunks.shift();
         remaining -= chunk.byteLength;
+        // Read into again only after this frame is encoded: reads start in afterSend.
+        this.#spareBuffers?.push(chunk.buffer as ArrayBuffer);
       } else {
         parts.push(chunk.subarray(0, remaining));
         this.#chunks[0] = chunk.subarray(remaining);
@@ -184,7 +193,12 @@ export class OutgoingMessage {
     if (!this.#reader || this.#reading || this.#sourceDone || this.#stopped) return;
     if (this.#buffered >= 2 * this.#o.maxFrameSize) return;
     this.#reading = true;
-    this.#reader.read().then(
+    const reading = this.#spareBuffers
+      ? (this.#reader as ReadableStreamBYOBReader).read(
+          new Uint8Array(this.#spareBuffers.pop() ?? new ArrayBuffer(this.#o.maxFrameSize)),
+        )
+      : (this.#reader as ReadableStreamDefaultReader<Uint8Array>).read();
+    reading.then(
       ({ done, value }) => {
         this.#reading = false;
         if (this.#stopped) return;
@@ -195,6 +209,8 @@ export class OutgoingMessage {
           return;
         } else if (value.byteLength > 0) {
           this.#push(value);
+        } else {
+          this.#spareBuffers?.push(value.buffer as ArrayBuffer);
         }
         // The head goes as soon as its frame is full or the body is complete.
         const headRoom =
@@ -213,5 +229,14 @@ export class OutgoingMessage {
   #fail(error: Error): void {
     this.stop(error);
     this.#o.onSourceError(error);
+  }
+}
+
+/** A reader that fills our buffers, if the stream is a byte stream; only those take one. */
+function byobReaderOf(stream: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
+  try {
+    return stream.getReader({ mode: 'byob' });
+  } catch {
+    return undefined;
   }
 }
