@@ -1,3 +1,5 @@
+import { NULL_BODY_STATUSES } from './constants.js';
+
 /**
  * A Response whose whole body is already in memory. `serveRequests` sends its bytes as they
  * are, without reading a stream: in Node 20 a Response built around bytes makes a web
@@ -7,9 +9,6 @@
  * To every other reader it is an ordinary Response: the stream (and `text()`, `json()`, …)
  * are made from the bytes on first use.
  */
-
-/** Statuses whose responses never have a body. */
-const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 export class BufferedResponse extends Response {
   /** The whole body. */

@@ -3,6 +3,9 @@
  * benchmarks (`npm run bench`) measure; docs/PERFORMANCE.md records why each has its value.
  */
 
+/** Statuses whose responses never have a body (the Fetch standard's null body statuses). */
+export const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 103, 204, 205, 304]);
+
 /** Wire protocol versions this implementation speaks, newest last. */
 export const PROTOCOL_VERSIONS: readonly number[] = [1];
 

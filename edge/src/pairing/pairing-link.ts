@@ -1,5 +1,4 @@
 /** What the edge shows a person who wants to pair a phone: the code, the PWA link and its QR code. */
-import QRCode from 'qrcode';
 import type { OpenWindow } from './pairing-window.js';
 
 /** The PWA link that opens "Add device" with the device and code filled in. */
@@ -10,6 +9,8 @@ export function pairingLink(signalingUrl: string, edgeId: string, code: string):
 
 /** A few lines for a terminal: the code, how long it is valid, the link and a QR code of it. */
 export async function pairingText(window: OpenWindow, link: string): Promise<string> {
+  // Loaded here: only a person's terminal needs it; a service would keep its 0.3 MiB of heap.
+  const QRCode = await import('qrcode');
   const qr = await QRCode.toString(link, { type: 'terminal', small: true });
   const until = new Date(window.expiresAt).toLocaleTimeString();
   return [

@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+
 /**
  * Hop-by-hop headers (RFC 9110 section 7.6.1) describe one connection, not the message,
  * so a proxy drops them in both directions, along with any header `Connection` names.
@@ -13,6 +15,14 @@ const HOP_BY_HOP = [
   'transfer-encoding',
   'upgrade',
 ];
+
+/** The headers of a node:http message as it received them (each Set-Cookie kept apart). */
+export function headersOf(message: IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = message.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  return headers;
+}
 
 /** A copy of `headers` without hop-by-hop headers and without any named in `extraDrop`. */
 export function endToEndHeaders(headers: Headers, extraDrop: readonly string[] = []): Headers {

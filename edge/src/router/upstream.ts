@@ -9,9 +9,9 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
-import { BufferedResponse, problemResponse } from '@peerfetch/shared';
+import { BufferedResponse, NULL_BODY_STATUSES, problemResponse } from '@peerfetch/shared';
 import { BodyTooLargeError, isBodyTooLarge, limitedReadable } from './body-limit.js';
-import { endToEndHeaders } from './headers.js';
+import { endToEndHeaders, headersOf } from './headers.js';
 import type { RouteHandler } from './router.js';
 
 export interface UpstreamOptions {
@@ -67,9 +67,6 @@ function upstreamPrefix(baseUrl: string): string {
  */
 export const BUFFERED_ANSWER_BYTES = 64 * 1024;
 
-/** Statuses whose responses never have a body (the Response constructor refuses one). */
-const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
-
 /** Kept-alive connections to each upstream, as fetch's pool had. */
 const agents = {
   http: new HttpAgent({ keepAlive: true }),
@@ -79,13 +76,6 @@ const agents = {
 /** Request headers as node:http takes them (requests carry no Set-Cookie to keep apart). */
 function headerObject(headers: Headers): Record<string, string> {
   return Object.fromEntries(headers);
-}
-
-function responseHeaders(upstream: IncomingMessage): Headers {
-  const headers = new Headers();
-  const raw = upstream.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-  return endToEndHeaders(headers);
 }
 
 /** Who stopped moving before the response head arrived. */
@@ -212,7 +202,7 @@ export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
       const init = {
         status: upstream.statusCode ?? 502,
         statusText: upstream.statusMessage,
-        headers: responseHeaders(upstream),
+        headers: endToEndHeaders(headersOf(upstream)),
       };
       if (request.method === 'HEAD' || NULL_BODY_STATUSES.has(init.status)) {
         upstream.resume();

@@ -1,4 +1,4 @@
-import { REQUEST_BASE_URL } from '../constants.js';
+import { NULL_BODY_STATUSES, REQUEST_BASE_URL } from '../constants.js';
 import { RequestTimeoutError } from '../errors.js';
 import type { PeerFetchSession, Session } from '../session/session.js';
 import { headerListOf } from '../wire/heads.js';
@@ -17,9 +17,6 @@ export interface PeerFetch {
   fetch(input: PeerFetchInput, init?: RequestInit): Promise<Response>;
   readonly session: Session;
 }
-
-/** Statuses whose responses never carry a body (Fetch standard "null body status"). */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
  * Makes a client for a session. `fetch` takes the standard arguments; only the path and
