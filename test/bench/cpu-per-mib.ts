@@ -6,12 +6,12 @@
  *
  *   bash test/run-in-netns.sh npx tsx test/bench/cpu-per-mib.ts [--mib 64] [--repetitions 6]
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createNodePeer } from '../helpers/peerjs-node.js';
 import { PATTERN } from './bench-upstream.js';
 import { startEdgeStack } from './edge-stack.js';
+import { cpuJiffies } from './machine-cpu.js';
 import { policyOf } from './node-throughput.js';
 import { drain, openPeerFetch, openRaw, startBenchPeer } from './peer-client.js';
 import { MiB } from './stats.js';
@@ -25,17 +25,6 @@ const { values } = parseArgs({
 const mib = Number(values.mib);
 const bytes = mib * MiB;
 const repetitions = Number(values.repetitions);
-
-/** Busy and total jiffies of all CPUs since boot (steal counted as neither). */
-function cpuJiffies(): { busy: number; total: number } {
-  const [, user, nice, system, idle, iowait, irq, softirq] = readFileSync('/proc/stat', 'utf8')
-    .split('\n')[0]!
-    .trim()
-    .split(/\s+/)
-    .map(Number);
-  const busy = user! + nice! + system! + irq! + softirq!;
-  return { busy, total: busy + idle! + iowait! };
-}
 
 const stack = await startEdgeStack({
   mediaFiles: { 'bench.bin': Buffer.concat(Array.from({ length: mib }, () => PATTERN)) },

@@ -22,6 +22,7 @@ import { launchBrowser } from '../helpers/browser.js';
 import { bundlePage, call, download, openBenchPage, servePage } from './browser-download.js';
 import { type Profile, summarizeProfiles, totalsOf } from './cpu-profile-summary.js';
 import { startEdgeStack } from './edge-stack.js';
+import { cpuJiffies } from './machine-cpu.js';
 import { startBenchPeer } from './peer-client.js';
 import { MiB, mibPerSecond, percentile } from './stats.js';
 
@@ -47,17 +48,6 @@ const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: '
 interface Traffic {
   received: [number, number][];
   sent: [number, number][];
-}
-
-/** Busy and total jiffies of all CPUs (as cpu-per-mib.ts): is the machine saturated? */
-async function machineJiffies(): Promise<{ busy: number; total: number }> {
-  const [, user, nice, system, idle, iowait, irq, softirq] = (await readFile('/proc/stat', 'utf8'))
-    .split('\n')[0]!
-    .trim()
-    .split(/\s+/)
-    .map(Number);
-  const busy = user! + nice! + system! + irq! + softirq!;
-  return { busy, total: busy + idle! + iowait! };
 }
 
 /** CPU ms so far of every process this one started, the page's renderer by thread. */
@@ -187,11 +177,11 @@ try {
     for (const kind of KINDS) {
       await call(page, 'watch', kind);
       const cpuBefore = await cpuMs();
-      const machineBefore = await machineJiffies();
+      const machineBefore = cpuJiffies();
       await cdp.send('Profiler.start');
       const took = await download(page, kind, bytes);
       const { profile } = await cdp.send('Profiler.stop');
-      const machine: Sample['machine'] = [machineBefore, await machineJiffies()];
+      const machine: Sample['machine'] = [machineBefore, cpuJiffies()];
       const cpu: Sample['cpu'] = [cpuBefore, await cpuMs()];
       const traffic = await call<Traffic>(page, 'watched');
       const file = join(dir, `${kind}-${i}.cpuprofile`);
