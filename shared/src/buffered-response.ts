@@ -13,7 +13,6 @@ import { NULL_BODY_STATUSES } from './constants.js';
 export class BufferedResponse extends Response {
   /** The whole body. */
   readonly content: Uint8Array;
-  readonly #init: ResponseInit;
   #withStream: Response | undefined;
 
   constructor(bytes: Uint8Array, init: ResponseInit = {}) {
@@ -22,7 +21,10 @@ export class BufferedResponse extends Response {
       throw new TypeError(`a ${this.status} response cannot have a body`);
     }
     this.content = bytes;
-    this.#init = { status: this.status, statusText: this.statusText, headers: this.headers };
+  }
+
+  get #init(): ResponseInit {
+    return { status: this.status, statusText: this.statusText, headers: this.headers };
   }
 
   /** True while nobody has asked for the body as a stream: `content` is then the body, unread. */
@@ -77,7 +79,7 @@ export class BufferedResponse extends Response {
   }
 }
 
-/** A JSON answer as a BufferedResponse. */
+/** A JSON answer as a BufferedResponse; `init.headers` may replace the content type. */
 export function jsonResponse(
   value: unknown,
   init: ResponseInit & { headers?: Record<string, string> } = {},

@@ -1,4 +1,4 @@
-import { BufferedResponse } from './buffered-response.js';
+import { jsonResponse } from './buffered-response.js';
 
 /**
  * RFC 9457 problem details: every failure PeerFetch answers carries one of these bodies.
@@ -54,8 +54,7 @@ export function problemResponse(
   extra: Omit<Partial<Problem>, 'status'> = {},
   headers: Record<string, string> = {},
 ): Response {
-  const body = JSON.stringify(problemBody(status, detail, extra));
-  return new BufferedResponse(new TextEncoder().encode(body), {
+  return jsonResponse(problemBody(status, detail, extra), {
     status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
   });

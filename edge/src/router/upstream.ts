@@ -212,8 +212,8 @@ export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
       if (length <= BUFFERED_ANSWER_BYTES) {
         return new BufferedResponse(await readWhole(upstream), init);
       }
-      // Readable.toWeb, not webStreamOf (device-api/web-body.ts): for sockets that measured
-      // no faster to Node and slower to Chromium (docs/PERFORMANCE.md, third session).
+      // Readable.toWeb: for sockets, a pull-per-chunk adapter measured no faster to Node and
+      // slower to Chromium (docs/PERFORMANCE.md, third session).
       return new Response(Readable.toWeb(upstream) as unknown as ReadableStream<Uint8Array>, init);
     } catch (error) {
       if (request.signal.aborted) throw request.signal.reason;
