@@ -28,6 +28,24 @@ describe('BufferedResponse', () => {
     await expect(response.text()).rejects.toThrow(TypeError);
   });
 
+  it('reads its bytes directly once, as a used body, and hands out copies', async () => {
+    const response = new BufferedResponse(bytesOf('\uFEFF{"a":1}'));
+    const copy = response.clone();
+    expect(await response.json()).toEqual({ a: 1 }); // the BOM is dropped, as by Response
+    expect([response.bodyUsed, response.untouched]).toEqual([true, false]);
+    await expect(response.text()).rejects.toThrow(TypeError);
+    await expect(response.arrayBuffer()).rejects.toThrow(TypeError);
+    expect(() => response.clone()).toThrow(TypeError);
+    // Its stream is a used one too.
+    expect(() => new Response(response.body)).toThrow(/disturbed or locked/);
+
+    const bytes = await copy.bytes();
+    bytes.fill(0);
+    expect(copy.content).toEqual(bytesOf('\uFEFF{"a":1}'));
+    await expect(new BufferedResponse(bytesOf('{oops')).json()).rejects.toThrow(SyntaxError);
+    expect(await new BufferedResponse(new Uint8Array([0xff])).text()).toBe('\uFFFD');
+  });
+
   it('has no body for a status that cannot have one, and refuses bytes for it', () => {
     expect(new BufferedResponse(new Uint8Array(0), { status: 204 }).body).toBeNull();
     expect(() => new BufferedResponse(bytesOf('x'), { status: 304 })).toThrow(/304/);

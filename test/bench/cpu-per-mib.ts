@@ -5,6 +5,10 @@
  * this cost, so the ratio of two paths' costs predicts the ratio of their rates.
  *
  *   bash test/run-in-netns.sh npx tsx test/bench/cpu-per-mib.ts [--mib 64] [--repetitions 6]
+ *     [--only http,file] [--plain]
+ *
+ * `--only` keeps the paths whose name contains one of the words (each direction's raw row
+ * stays, as the baseline); `--plain` runs the edge without its systemd unit's settings.
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -20,6 +24,8 @@ const { values } = parseArgs({
   options: {
     mib: { type: 'string', default: '64' },
     repetitions: { type: 'string', default: '6' },
+    only: { type: 'string' },
+    plain: { type: 'boolean', default: false },
   },
 });
 const mib = Number(values.mib);
@@ -27,6 +33,7 @@ const bytes = mib * MiB;
 const repetitions = Number(values.repetitions);
 
 const stack = await startEdgeStack({
+  serviceSettings: !values.plain,
   mediaFiles: { 'bench.bin': Buffer.concat(Array.from({ length: mib }, () => PATTERN)) },
 });
 const benchPeer = await startBenchPeer(stack.signaling.port);
@@ -44,7 +51,7 @@ const uploaded = async (response: Promise<Response>) => {
   if (counted !== bytes) throw new Error(`the receiver got ${counted} of ${bytes} bytes`);
 };
 const post = { method: 'POST', body } as const;
-const paths: [string, () => Promise<unknown>][] = [
+const allPaths: [string, () => Promise<unknown>][] = [
   ['download: raw DataChannel', () => raw.download(bytes)],
   ['download: PeerFetch without the edge', () => expectAll(direct.fetch(`/bytes?n=${bytes}`))],
   ['download: the edge, device-API file', () => expectAll(session.fetch('/api/media/bench.bin'))],
@@ -62,6 +69,10 @@ const paths: [string, () => Promise<unknown>][] = [
       uploaded(fetch(`${stack.upstream.url}/upload`, { ...post, duplex: 'half' } as RequestInit)),
   ],
 ];
+const words = values.only?.split(',');
+const paths = allPaths.filter(
+  ([path]) => !words || path.includes('raw') || words.some((word) => path.includes(word)),
+);
 const rows: { path: string; mibPerSecond: number; cores: number; msPerMiB: number }[] = [];
 try {
   for (const [path, run] of paths) {

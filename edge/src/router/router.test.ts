@@ -283,6 +283,22 @@ describe('router', () => {
     expect(await open.text()).toBe('x'.repeat(10));
   });
 
+  it('hands the connection back to the pool after each small answer', async () => {
+    const sockets = new Set<unknown>();
+    handle = (r, res) => {
+      sockets.add(r.socket);
+      res.setHeader('content-length', 5);
+      res.end('small');
+    };
+    const forward = route();
+    for (let i = 0; i < 20; i++) {
+      const response = await forward(req(`/up/small?i=${i}`));
+      expect(response).toBeInstanceOf(BufferedResponse);
+      expect(await response.text()).toBe('small');
+    }
+    expect(sockets.size).toBe(1);
+  });
+
   it('answers 502 when the upstream closes before the end of a small answer', async () => {
     handle = (_r, res) => {
       res.writeHead(200, { 'content-length': '100' });

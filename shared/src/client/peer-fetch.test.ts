@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { BufferedResponse } from '../buffered-response.js';
 import { patternBytes, readAll, sha256Hex } from '../test-support/bytes.js';
 import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
 
@@ -73,6 +74,24 @@ describe('byte-exact round trips', () => {
       clientChannel.messagesSent - before[0]!,
       serverChannel.messagesSent - before[1]!,
     ]).toEqual([1, 1]);
+  });
+});
+
+describe('responses that arrive whole', () => {
+  it('need no stream, and read like any response', async () => {
+    const { client } = connect(async (req) =>
+      new URL(req.url).pathname === '/small'
+        ? Response.json({ small: true })
+        : new Response(patternBytes(MiB, 3)),
+    );
+    const small = await client.fetch('/small');
+    expect(small).toBeInstanceOf(BufferedResponse);
+    expect(small.headers.get('content-type')).toBe('application/json');
+    expect(await small.json()).toEqual({ small: true });
+    expect(small.bodyUsed).toBe(true);
+    const large = await client.fetch('/large');
+    expect(large).not.toBeInstanceOf(BufferedResponse);
+    expect((await readAll(large.body)).byteLength).toBe(MiB);
   });
 });
 

@@ -1,3 +1,4 @@
+import { BufferedResponse } from '../buffered-response.js';
 import { NULL_BODY_STATUSES, REQUEST_BASE_URL } from '../constants.js';
 import { RequestTimeoutError } from '../errors.js';
 import type { PeerFetchSession, Session } from '../session/session.js';
@@ -57,14 +58,15 @@ export function createPeerFetch(
             options.timeoutMs,
           );
     try {
-      const { head, body: responseBody } = await ticket.peerMessage;
-      const nullBody = request.method === 'HEAD' || NULL_BODY_STATUSES.has(head.status);
-      if (nullBody) responseBody.cancel().catch(() => {});
-      return new Response(nullBody ? null : responseBody, {
-        status: head.status,
-        statusText: head.statusText,
-        headers: head.headers,
-      });
+      const peer = await ticket.peerMessage;
+      const { head } = peer;
+      const init = { status: head.status, statusText: head.statusText, headers: head.headers };
+      if (request.method === 'HEAD' || NULL_BODY_STATUSES.has(head.status)) {
+        if (!peer.whole) peer.body.cancel().catch(() => {});
+        return new Response(null, init);
+      }
+      // A body that came whole with the head needs no stream (see BufferedResponse).
+      return peer.whole ? new BufferedResponse(peer.whole, init) : new Response(peer.body, init);
     } finally {
       clearTimeout(timer);
     }

@@ -31,6 +31,8 @@ export interface PeerMessage<Head> {
   readonly body: ReadableStream<Uint8Array>;
   /** True when the message arrived complete in its first frame with no body bytes. */
   empty: boolean;
+  /** The whole body, when the message arrived complete in its first frame (`body` then need not be made). */
+  whole: Uint8Array | undefined;
 }
 
 /**
@@ -40,7 +42,12 @@ export interface PeerMessage<Head> {
 export class Ticket<PeerHead> {
   readonly id: number;
   readonly #ctx: TicketContext;
-  readonly #abort = new AbortController();
+  /**
+   * Made when someone asks for the signal: a client's ticket is rarely asked, and each
+   * AbortController is garbage per request (docs/PERFORMANCE.md, sixth session).
+   */
+  #abort: AbortController | undefined;
+  #abortReason: Error | undefined;
   readonly #peer: Deferred<PeerMessage<PeerHead>> = deferred();
   readonly #done = deferred<void>();
   #outgoing: OutgoingMessage | undefined;
@@ -54,6 +61,10 @@ export class Ticket<PeerHead> {
 
   /** Aborted when the exchange is cancelled from either side or the session ends. */
   get signal(): AbortSignal {
+    if (!this.#abort) {
+      this.#abort = new AbortController();
+      if (this.#abortReason) this.#abort.abort(this.#abortReason);
+    }
     return this.#abort.signal;
   }
 
@@ -108,6 +119,7 @@ export class Ticket<PeerHead> {
         return incoming.stream;
       },
       empty: end && body.byteLength === 0,
+      whole: end ? body : undefined,
     });
     this.#maybeRelease();
   }
@@ -181,7 +193,8 @@ export class Ticket<PeerHead> {
       this.#incoming?.fail(incomingError);
       this.#peer.reject(incomingError);
     }
-    if (!this.#abort.signal.aborted) this.#abort.abort(abortReason);
+    this.#abortReason = abortReason;
+    this.#abort?.abort(abortReason);
     this.#release();
   }
 
