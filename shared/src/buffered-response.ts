@@ -91,7 +91,7 @@ export class BufferedResponse extends Response {
     return new TextDecoder().decode(await this.#take());
   }
 
-  override clone(): Response {
+  override clone(): BufferedResponse {
     if (this.bodyUsed) throw new TypeError('the body has already been read');
     return new BufferedResponse(this.content, this.#init);
   }
