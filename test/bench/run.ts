@@ -86,7 +86,7 @@ if (selected.has('in-memory')) {
   const memory = await inMemory(quick ? { sizeMiB: 32, repetitions: 3 } : {});
   results.inMemory = memory;
   rows.push({
-    scenario: `in-memory channel, ${memory.sizeMiB} MiB (protocol cost alone)`,
+    scenario: `in-memory channel, ${memory.sizeMiB} MiB (no WebRTC; timer-paced)`,
     subject: `${fmt(memory.peerFetchMiBps)} MiB/s`,
     baseline: `raw ${fmt(memory.rawMiBps)} MiB/s`,
     figure: `${fmt(memory.ratio, 2)} × raw`,
