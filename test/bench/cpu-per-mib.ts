@@ -12,12 +12,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createNodePeer } from '../helpers/peerjs-node.js';
 import { PATTERN } from './bench-upstream.js';
+import { openComparison } from './comparison.js';
 import { startEdgeStack } from './edge-stack.js';
 import { cpuJiffies } from './machine-cpu.js';
-import { policyOf } from './node-throughput.js';
-import { drain, openPeerFetch, openRaw, startBenchPeer } from './peer-client.js';
+import { drain } from './peer-client.js';
 import { MiB } from './stats.js';
 
 const { values } = parseArgs({
@@ -36,11 +35,8 @@ const stack = await startEdgeStack({
   serviceSettings: !values.plain,
   mediaFiles: { 'bench.bin': Buffer.concat(Array.from({ length: mib }, () => PATTERN)) },
 });
-const benchPeer = await startBenchPeer(stack.signaling.port);
-const { peer } = await createNodePeer({ port: stack.signaling.port });
-const session = await stack.session();
-const raw = await openRaw(peer, benchPeer.id, policyOf(session));
-const direct = await openPeerFetch(peer, benchPeer.id, {}, {});
+const comparison = await openComparison(stack);
+const { session, raw, direct } = comparison;
 const expectAll = async (response: Promise<Response>) => {
   const received = await drain(await response);
   if (received !== bytes) throw new Error(`got ${received} of ${bytes} bytes`);
@@ -93,11 +89,7 @@ try {
     });
   }
 } finally {
-  raw.close();
-  direct.close();
-  await session.close();
-  peer.destroy();
-  await benchPeer.stop();
+  await comparison.close();
   await stack.stop();
 }
 console.log('| path | MiB/s | busy cores | CPU ms per MiB | cost × raw | rate × raw |');

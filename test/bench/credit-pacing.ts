@@ -9,10 +9,9 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_WINDOW } from '@peerfetch/shared';
-import { createNodePeer } from '../helpers/peerjs-node.js';
+import { openComparison } from './comparison.js';
 import { startEdgeStack } from './edge-stack.js';
-import { policyOf } from './node-throughput.js';
-import { drain, openPeerFetch, openRaw, startBenchPeer } from './peer-client.js';
+import { drain } from './peer-client.js';
 import { MiB, mibPerSecond, summarize } from './stats.js';
 
 const { values } = parseArgs({
@@ -25,18 +24,18 @@ const { values } = parseArgs({
 });
 const bytes = Number(values.mib) * MiB;
 const stack = await startEdgeStack({ serviceSettings: !values.plain });
-const benchPeer = await startBenchPeer(stack.signaling.port);
 const samples: Record<string, number[]> = {};
 const note = (name: string, ms: number) => {
   samples[name] ??= [];
   samples[name].push(mibPerSecond(bytes, ms));
 };
+const comparison = await openComparison(stack).catch(async (error) => {
+  await stack.stop();
+  throw error;
+});
 try {
-  const { peer } = await createNodePeer({ port: stack.signaling.port });
-  const session = await stack.session();
-  const raw = await openRaw(peer, benchPeer.id, policyOf(session));
-  // The same shared session code with default tuning, served by the bench peer (no edge).
-  const direct = await openPeerFetch(peer, benchPeer.id, {}, {});
+  // `direct`: the same shared session code with default tuning, served by the bench peer.
+  const { session, raw, direct } = comparison;
   for (let i = 0; i < Number(values.repetitions); i++) {
     note('raw', await raw.download(bytes));
     note(
@@ -54,9 +53,6 @@ try {
     if (directBytes !== bytes) throw new Error(`PeerFetch: ${directBytes} of ${bytes} bytes`);
     note('PeerFetch from the bench peer (no edge)', performance.now() - directStarted);
   }
-  raw.close();
-  direct.close();
-  await session.close();
   for (const [name, list] of Object.entries(samples)) {
     const s = summarize(list);
     console.log(
@@ -64,7 +60,7 @@ try {
     );
   }
 } finally {
-  await benchPeer.stop();
+  await comparison.close();
   await stack.stop();
 }
 process.exit(0);

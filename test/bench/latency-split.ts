@@ -6,10 +6,8 @@
  *   bash test/run-in-netns.sh npx tsx test/bench/latency-split.ts [--rounds 6] [--per-round 100]
  */
 import { parseArgs } from 'node:util';
-import { createNodePeer } from '../helpers/peerjs-node.js';
+import { openComparison } from './comparison.js';
 import { startEdgeStack } from './edge-stack.js';
-import { policyOf } from './node-throughput.js';
-import { openPeerFetch, openRaw, startBenchPeer } from './peer-client.js';
 import { percentile } from './stats.js';
 
 const { values } = parseArgs({
@@ -19,7 +17,6 @@ const { values } = parseArgs({
   },
 });
 const stack = await startEdgeStack({ mediaFiles: { 'note.txt': new Uint8Array(128).fill(0x78) } });
-const benchPeer = await startBenchPeer(stack.signaling.port);
 const samples: Record<string, number[]> = {};
 async function time(name: string, run: () => Promise<unknown>) {
   const started = performance.now();
@@ -31,11 +28,12 @@ async function body(response: Promise<Response>, length: number) {
   const bytes = (await (await response).arrayBuffer()).byteLength;
   if (bytes !== length) throw new Error(`expected ${length} bytes, got ${bytes}`);
 }
+const comparison = await openComparison(stack).catch(async (error) => {
+  await stack.stop();
+  throw error;
+});
 try {
-  const { peer } = await createNodePeer({ port: stack.signaling.port });
-  const session = await stack.session();
-  const raw = await openRaw(peer, benchPeer.id, policyOf(session));
-  const direct = await openPeerFetch(peer, benchPeer.id, {}, {});
+  const { session, raw, direct } = comparison;
   const paths: [string, () => Promise<unknown>][] = [
     ['raw echo', () => raw.echo()],
     ['PeerFetch, bench peer (no edge)', () => body(direct.fetch('/bytes?n=128'), 128)],
@@ -50,16 +48,13 @@ try {
       for (let i = 0; i < Number(values['per-round']); i++) await time(name, run);
     }
   }
-  raw.close();
-  direct.close();
-  await session.close();
   for (const [name, list] of Object.entries(samples)) {
     console.log(
       `${name}: p50 ${percentile(list, 50).toFixed(2)} ms, p99 ${percentile(list, 99).toFixed(2)} ms (${list.length})`,
     );
   }
 } finally {
-  await benchPeer.stop();
+  await comparison.close();
   await stack.stop();
 }
 process.exit(0);

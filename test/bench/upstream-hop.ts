@@ -11,11 +11,10 @@
  *   bash test/run-in-netns.sh npx tsx test/bench/upstream-hop.ts [--mib 64] [--repetitions 5]
  */
 import { parseArgs } from 'node:util';
-import { createNodePeer } from '../helpers/peerjs-node.js';
 import { PATTERN } from './bench-upstream.js';
+import { openComparison } from './comparison.js';
 import { startEdgeStack } from './edge-stack.js';
-import { policyOf } from './node-throughput.js';
-import { drain, openPeerFetch, openRaw, startBenchPeer } from './peer-client.js';
+import { drain, openPeerFetch } from './peer-client.js';
 import { MiB, mibPerSecond, summarize } from './stats.js';
 
 const { values } = parseArgs({
@@ -27,16 +26,13 @@ const { values } = parseArgs({
 const bytes = Number(values.mib) * MiB;
 const pattern = Buffer.concat(Array.from({ length: bytes / MiB }, () => PATTERN));
 const stack = await startEdgeStack({ mediaFiles: { 'bench.bin': pattern } });
-const benchPeer = await startBenchPeer(stack.signaling.port);
-const { peer } = await createNodePeer({ port: stack.signaling.port });
-const session = await stack.session();
-const raw = await openRaw(peer, benchPeer.id, policyOf(session));
 const { mediaDir } = stack;
 if (!mediaDir) throw new Error('the edge stack was started without media files');
-const direct = await openPeerFetch(peer, benchPeer.id, {}, {});
+const comparison = await openComparison(stack);
+const { session, raw, direct } = comparison;
 const edgeless = await openPeerFetch(
-  peer,
-  benchPeer.id,
+  comparison.peer,
+  comparison.benchPeer.id,
   {},
   {},
   {
@@ -93,12 +89,8 @@ try {
     record('upload: its HTTP route, no edge', await upload(edgeless.fetch, '/up/upload'));
   }
 } finally {
-  raw.close();
-  direct.close();
   edgeless.close();
-  await session.close();
-  peer.destroy();
-  await benchPeer.stop();
+  await comparison.close();
   await stack.stop();
 }
 for (const [name, list] of Object.entries(speeds)) {
