@@ -60,33 +60,25 @@ async function upload(fetch: Fetch, path: string): Promise<number> {
   return performance.now() - started;
 }
 
+/** Each path, run in this order every repetition: its name and one timed transfer in ms. */
+const paths: [string, () => Promise<number>][] = [
+  ['download: raw', () => raw.download(bytes)],
+  ['download: PeerFetch without the edge', () => download(direct.fetch, `/bytes?n=${bytes}`)],
+  ['download: the edge, HTTP upstream', () => download(session.fetch, `/up/bytes?n=${bytes}`)],
+  ['download: the edge, device-API file', () => download(session.fetch, '/api/media/bench.bin')],
+  ['download: its HTTP route, no edge', () => download(edgeless.fetch, `/up/bytes?n=${bytes}`)],
+  [
+    'download: its device API, no edge',
+    () => download(edgeless.fetch, '/edge/api/media/bench.bin'),
+  ],
+  ['upload: raw', () => raw.upload(bytes)],
+  ['upload: PeerFetch without the edge', () => upload(direct.fetch, '/upload')],
+  ['upload: the edge, HTTP upstream', () => upload(session.fetch, '/up/upload')],
+  ['upload: its HTTP route, no edge', () => upload(edgeless.fetch, '/up/upload')],
+];
 try {
   for (let i = 0; i < Number(values.repetitions); i++) {
-    record('download: raw', await raw.download(bytes));
-    record(
-      'download: PeerFetch without the edge',
-      await download(direct.fetch, `/bytes?n=${bytes}`),
-    );
-    record(
-      'download: the edge, HTTP upstream',
-      await download(session.fetch, `/up/bytes?n=${bytes}`),
-    );
-    record(
-      'download: the edge, device-API file',
-      await download(session.fetch, '/api/media/bench.bin'),
-    );
-    record(
-      'download: its HTTP route, no edge',
-      await download(edgeless.fetch, `/up/bytes?n=${bytes}`),
-    );
-    record(
-      'download: its device API, no edge',
-      await download(edgeless.fetch, '/edge/api/media/bench.bin'),
-    );
-    record('upload: raw', await raw.upload(bytes));
-    record('upload: PeerFetch without the edge', await upload(direct.fetch, '/upload'));
-    record('upload: the edge, HTTP upstream', await upload(session.fetch, '/up/upload'));
-    record('upload: its HTTP route, no edge', await upload(edgeless.fetch, '/up/upload'));
+    for (const [name, run] of paths) record(name, await run());
   }
 } finally {
   edgeless.close();
