@@ -186,6 +186,34 @@ describe('the PWA with an edge', () => {
     await screenshot(page, 'settings-speed-test');
   });
 
+  it('says goodbye when the app closes mid-download: the edge ends the session at once, and the app reopens', async () => {
+    await go('/settings');
+    await page.getByTestId('speedtest-mib').fill('1024');
+    await page.getByTestId('speedtest-run').click();
+    // Bytes are arriving: the edge is sending when the app goes.
+    await page.getByText(/[\d.]+ MiB of 1024 MiB/).waitFor({ timeout: 30_000 });
+    const closedAt = Date.now();
+    await page.close();
+    // The app's GOAWAY ends the session cleanly. Without it the edge would notice only when
+    // its pings went unanswered (15 s), and a close while it sends can crash @roamhq/wrtc.
+    const ended = await edge.waitForLog(
+      (line) =>
+        Number(line.time) >= closedAt &&
+        (line.msg === 'session closed' || line.msg === 'session ended with an error'),
+      5_000,
+    );
+    expect(ended.msg).toBe('session closed');
+    expect(Number(ended.time) - closedAt).toBeLessThan(3_000);
+    expect(edge.process.exitCode).toBeNull();
+    expect(edge.process.signalCode).toBeNull();
+    page = await context.newPage();
+    await go(devicePath('/console'));
+    await page.getByTestId('console-send').click();
+    await expect
+      .poll(() => page.getByTestId('console-status').textContent(), { timeout: 30_000 })
+      .toMatch(/^200/);
+  });
+
   it('pictures every device screen at laptop size and in dark mode', async () => {
     const screens: [string, string][] = [
       ['devices', '/'],
