@@ -192,9 +192,11 @@ export interface ClientCliOptions {
   timeoutMs?: number;
 }
 
-/** Runs the built `peerfetch` client CLI with `args` (bounded by `timeoutMs`, default 30 s). */
-export function runClientCli(args: string[], options: ClientCliOptions): Promise<CliResult> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
+/** Starts the built `peerfetch` client CLI with `args`; `result` settles when it exits (bounded by `timeoutMs`, default 30 s). */
+export function startClientCli(
+  args: string[],
+  options: ClientCliOptions,
+): { child: ChildProcess; result: Promise<CliResult> } {
   const child = spawn(process.execPath, [CLIENT_MAIN, ...args], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -203,7 +205,12 @@ export function runClientCli(args: string[], options: ClientCliOptions): Promise
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return outputOf(child, timeoutMs);
+  return { child, result: outputOf(child, options.timeoutMs ?? 30_000) };
+}
+
+/** Runs the built `peerfetch` client CLI with `args` to the end (see startClientCli). */
+export function runClientCli(args: string[], options: ClientCliOptions): Promise<CliResult> {
+  return startClientCli(args, options).result;
 }
 
 /** Runs the built `peerfetch-edge` CLI (`pair`, `clients`, `unpair`, `status`…) against an edge. */

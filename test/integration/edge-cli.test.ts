@@ -10,6 +10,7 @@ import {
   removeStateDir,
   runClientCli,
   type StartedEdge,
+  startClientCli,
   startEdge,
 } from '../helpers/edge.js';
 import { pairCli, pairingWindowOf } from '../helpers/pairing.js';
@@ -161,6 +162,35 @@ describe('peerfetch-edge doctor', () => {
     const bad = await edgeCli(['doctor', ...configFlags(), '--state-dir', dir]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^FAIL\s+config\s+invalid configuration.*signaling: required/m);
+  });
+});
+
+describe('peerfetch fetch, interrupted', () => {
+  it('on Ctrl-C cancels the request, says goodbye so the edge ends the session at once, and exits 130', async () => {
+    const upstreamClosed = upstream.nextClose('/drip');
+    const { child, result } = startClientCli(['fetch', '--device', edge.peerId, '/up/drip'], {
+      configHome: dir,
+    });
+    // The first chunk arrived: the request is open on the device.
+    await new Promise<void>((resolve) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('first chunk')) resolve();
+      });
+    });
+    const interruptedAt = Date.now();
+    child.kill('SIGINT');
+    const done = await result;
+    expect(done.code).toBe(130);
+    expect(done.stderr).toBe('peerfetch: interrupted (SIGINT)\n');
+    // Without the goodbye the edge would find out only when its pings went unanswered (15 s).
+    const ended = await edge.waitForLog(
+      (line) =>
+        Number(line.time) >= interruptedAt &&
+        (line.msg === 'session closed' || line.msg === 'session ended with an error'),
+      5_000,
+    );
+    expect(ended.msg).toBe('session closed');
+    await upstreamClosed; // the cancel reached the upstream
   });
 });
 

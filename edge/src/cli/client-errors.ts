@@ -25,6 +25,16 @@ const AUTH_ADVICE: Record<AuthFailureReason, string> = {
   failed: 'try again',
 };
 
+/** Ctrl-C (or SIGTERM) stopped a command; it exits as a shell reports that signal. */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+    super(`interrupted (${signal})`);
+  }
+}
+
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 };
+
 /** The message and exit code for an error from a `peerfetch` command. */
 export function describeFailure(error: unknown): { message: string; code: number } {
   if (error instanceof AuthenticationError) {
@@ -32,6 +42,9 @@ export function describeFailure(error: unknown): { message: string; code: number
       message: `${error.message}; ${AUTH_ADVICE[error.reason]}`,
       code: AUTH_EXIT_CODES[error.reason],
     };
+  }
+  if (error instanceof InterruptedError) {
+    return { message: error.message, code: SIGNAL_EXIT_CODES[error.signal] };
   }
   const message = (error as Error)?.message ?? String(error);
   if (
