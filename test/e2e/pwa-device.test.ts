@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LaunchedBrowser, launchBrowser } from '../helpers/browser.js';
-import { makeStateDir, removeStateDir, type StartedEdge, startEdge } from '../helpers/edge.js';
+import {
+  makeStateDir,
+  nextSessionEnd,
+  removeStateDir,
+  type StartedEdge,
+  startEdge,
+} from '../helpers/edge.js';
 import {
   ensurePwaBuilt,
   type PairingWindowLog,
@@ -196,12 +202,7 @@ describe('the PWA with an edge', () => {
     await page.close();
     // The app's GOAWAY ends the session cleanly. Without it the edge would notice only when
     // its pings went unanswered (15 s), and a close while it sends can crash @roamhq/wrtc.
-    const ended = await edge.waitForLog(
-      (line) =>
-        Number(line.time) >= closedAt &&
-        (line.msg === 'session closed' || line.msg === 'session ended with an error'),
-      5_000,
-    );
+    const ended = await nextSessionEnd(edge, closedAt);
     expect(ended.msg).toBe('session closed');
     expect(Number(ended.time) - closedAt).toBeLessThan(3_000);
     expect(edge.process.exitCode).toBeNull();

@@ -47,6 +47,20 @@ export interface StartedEdge {
   kill(): Promise<void>;
 }
 
+/**
+ * The edge's next log line, at or after `since` (ms since the epoch), saying a session ended:
+ * `session closed` after a goodbye, `session ended with an error` otherwise (a dead peer is
+ * noticed only when its pings go unanswered, 15 s).
+ */
+export function nextSessionEnd(edge: StartedEdge, since: number, timeoutMs = 5_000) {
+  return edge.waitForLog(
+    (line) =>
+      Number(line.time) >= since &&
+      (line.msg === 'session closed' || line.msg === 'session ended with an error'),
+    timeoutMs,
+  );
+}
+
 /** Removes a state directory made by startEdge. */
 export async function removeStateDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });

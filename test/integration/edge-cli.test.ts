@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EDGE_MAIN,
+  nextSessionEnd,
   removeStateDir,
   runClientCli,
   type StartedEdge,
@@ -183,12 +184,7 @@ describe('peerfetch fetch, interrupted', () => {
     expect(done.code).toBe(130);
     expect(done.stderr).toBe('peerfetch: interrupted (SIGINT)\n');
     // Without the goodbye the edge would find out only when its pings went unanswered (15 s).
-    const ended = await edge.waitForLog(
-      (line) =>
-        Number(line.time) >= interruptedAt &&
-        (line.msg === 'session closed' || line.msg === 'session ended with an error'),
-      5_000,
-    );
+    const ended = await nextSessionEnd(edge, interruptedAt);
     expect(ended.msg).toBe('session closed');
     await upstreamClosed; // the cancel reached the upstream
   });
