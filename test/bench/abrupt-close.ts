@@ -29,8 +29,6 @@ const goodbyeMs = values['goodbye-ms'] === undefined ? undefined : Number(values
 const SETTLE_MS = 300;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const isDead = (stack: EdgeStack) =>
-  stack.edge.process.exitCode !== null || stack.edge.process.signalCode !== null;
 
 /** One trial; true when the edge died of it. */
 async function trial(stack: EdgeStack): Promise<boolean> {
@@ -51,7 +49,7 @@ async function trial(stack: EdgeStack): Promise<boolean> {
   client.connection.peerConnection?.close();
   client.peer.destroy();
   await sleep(SETTLE_MS);
-  return isDead(stack);
+  return !stack.edge.running();
 }
 
 let stack = await startEdgeStack();

@@ -35,6 +35,8 @@ export interface StartedEdge {
   peerId: string;
   stateDir: string;
   process: ChildProcess;
+  /** False once the process has exited, by itself or by a signal. */
+  running(): boolean;
   logs: LogLine[];
   stderr(): string;
   /** Resolves with the first log line (past or future) that matches. */
@@ -159,6 +161,7 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
     });
   }
 
+  const running = () => child.exitCode === null && child.signalCode === null;
   const started = await waitForLog((l) => l.msg === 'edge started');
   const ready = options.readyMessage === undefined ? 'joined room' : options.readyMessage;
   if (ready) await waitForLog((l) => l.msg === ready);
@@ -166,6 +169,7 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
     peerId: String(started.peerId),
     stateDir,
     process: child,
+    running,
     logs,
     stderr: () => stderr,
     waitForLog,
@@ -175,8 +179,7 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
       return kb * 1024;
     },
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null)
-        return { code: child.exitCode, ms: 0 };
+      if (!running()) return { code: child.exitCode, ms: 0 };
       stopping = true;
       const t0 = Date.now();
       const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -186,7 +189,7 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
       return { code, ms: Date.now() - t0 };
     },
     async kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (!running()) return;
       stopping = true;
       child.kill('SIGKILL');
       await exited;

@@ -41,7 +41,7 @@ async function edgeOn(dir = stateDir): Promise<StartedEdge> {
 
 /** The edge an earlier test left running, or a new one (so each test also runs alone). */
 async function runningEdge(): Promise<StartedEdge> {
-  const alive = edges.filter((e) => e.process.exitCode === null && e.process.signalCode === null);
+  const alive = edges.filter((e) => e.running());
   return alive.at(-1) ?? edgeOn();
 }
 
@@ -129,7 +129,7 @@ describe('edge resilience', () => {
     await badClosed;
     await edge.waitForLog((l) => l.msg === 'session ended with an error');
     expect((await good.fetch('/api/device')).status).toBe(200);
-    expect(edge.process.exitCode).toBeNull();
+    expect(edge.running()).toBe(true);
   });
 
   it('stops with a clear message on a corrupt state file and leaves the file alone', async () => {

@@ -2,6 +2,7 @@
  * Exit codes of `peerfetch`. The fetch codes follow curl (2 usage, 7 cannot connect,
  * 22 HTTP error with --fail); authentication failures get their own, one per reason.
  */
+import { constants } from 'node:os';
 import { AuthenticationError, type AuthFailureReason } from '@peerfetch/shared';
 import { ConnectError, DeviceChoiceError } from '../client/connect.js';
 import { DevicesError } from '../client/devices-store.js';
@@ -33,8 +34,6 @@ export class InterruptedError extends Error {
   }
 }
 
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 };
-
 /** The message and exit code for an error from a `peerfetch` command. */
 export function describeFailure(error: unknown): { message: string; code: number } {
   if (error instanceof AuthenticationError) {
@@ -44,7 +43,7 @@ export function describeFailure(error: unknown): { message: string; code: number
     };
   }
   if (error instanceof InterruptedError) {
-    return { message: error.message, code: SIGNAL_EXIT_CODES[error.signal] };
+    return { message: error.message, code: 128 + constants.signals[error.signal] };
   }
   const message = (error as Error)?.message ?? String(error);
   if (

@@ -59,20 +59,18 @@ async function connectStored(options: FetchOptions): Promise<DeviceConnection> {
  */
 function abortOnInterrupt(): { signal: AbortSignal; release(): void } {
   const controller = new AbortController();
-  const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => {
-    const handler = () => {
-      for (const [other, h] of handlers) process.off(other, h);
-      controller.abort(new InterruptedError(name));
-    };
-    process.once(name, handler);
-    return [name, handler] as const;
-  });
-  return {
-    signal: controller.signal,
-    release: () => {
-      for (const [name, handler] of handlers) process.off(name, handler);
-    },
+  const handlers = new Map<'SIGINT' | 'SIGTERM', () => void>();
+  const release = () => {
+    for (const [name, handler] of handlers) process.off(name, handler);
   };
+  for (const name of ['SIGINT', 'SIGTERM'] as const) {
+    handlers.set(name, () => {
+      release();
+      controller.abort(new InterruptedError(name));
+    });
+    process.on(name, handlers.get(name)!);
+  }
+  return { signal: controller.signal, release };
 }
 
 async function runFetch(path: string, options: FetchOptions): Promise<number> {
