@@ -34,6 +34,7 @@ import {
   sendBytesWindowed,
   waitForDrain,
 } from './raw-channel.js';
+import { fetchSmall, proxyDownload, proxyUpload, sendFile } from './raw-proxy.js';
 
 const [port, id] = process.argv.slice(2);
 if (!port || !id) {
@@ -69,28 +70,51 @@ async function handle(request: Request): Promise<Response> {
 }
 
 /** Raw mode: one command per message, answered on the bare channel. */
-function serveRaw(connection: DataConnection, channel: DataChannelLike, policy: SendPolicy) {
+function serveRaw(connection: DataConnection, channel: DataChannelLike, request: PeerRequest) {
+  const policy = request.policy!;
+  const sources = request.sources;
+  const fail = (error: unknown) => {
+    console.error(`bench peer: ${error instanceof Error ? error.message : String(error)}`);
+    connection.close();
+  };
   let uploadLeft = 0;
+  let upload: ReturnType<typeof proxyUpload> | undefined;
   let credit: RawCredit | undefined;
   channel.addEventListener('message', (event: MessageEvent<ArrayBuffer>) => {
     const data = new Uint8Array(event.data);
     if (uploadLeft > 0) {
       uploadLeft -= data.byteLength;
-      if (uploadLeft <= 0) channel.send(new Uint8Array([RawOp.uploaded]));
+      if (upload) upload.write(data);
+      if (uploadLeft > 0) return;
+      if (!upload) channel.send(new Uint8Array([RawOp.uploaded]));
+      else {
+        upload.end();
+        void upload.counted.then(() => channel.send(new Uint8Array([RawOp.uploaded]))).catch(fail);
+        upload = undefined;
+      }
       return;
     }
     const count = data.byteLength >= 9 ? new DataView(event.data).getFloat64(1) : 0;
-    if (data[0] === RawOp.download)
-      void sendBytes(channel, count, PATTERN, policy).catch(() => connection.close());
+    if (data[0] === RawOp.download) void sendBytes(channel, count, PATTERN, policy).catch(fail);
     else if (data[0] === RawOp.echo) channel.send(data);
     else if (data[0] === RawOp.upload) uploadLeft = count;
     else if (data[0] === RawOp.credit) credit?.add(count);
     else if (data[0] === RawOp.windowedDownload) {
       credit = new RawCredit(new DataView(event.data).getFloat64(9));
-      void sendBytesWindowed(channel, count, PATTERN, policy, credit).catch(() =>
-        connection.close(),
-      );
-    }
+      void sendBytesWindowed(channel, count, PATTERN, policy, credit).catch(fail);
+    } else if (!sources) fail(new Error(`command ${data[0]} needs the connection's sources`));
+    else if (data[0] === RawOp.upstreamDownload)
+      void proxyDownload(channel, `${sources.upstreamUrl}/bytes?n=${count}`, policy).catch(fail);
+    else if (data[0] === RawOp.fileDownload && sources.mediaPath)
+      void sendFile(channel, sources.mediaPath, count, policy).catch(fail);
+    else if (data[0] === RawOp.upstreamUpload) {
+      uploadLeft = count;
+      upload = proxyUpload(`${sources.upstreamUrl}/upload`, count);
+    } else if (data[0] === RawOp.upstreamEcho)
+      void fetchSmall(`${sources.upstreamUrl}/small?i=${count}`)
+        .then((body) => channel.send(body))
+        .catch(fail);
+    else fail(new Error(`unknown raw command ${data[0]}`));
   });
 }
 
@@ -181,7 +205,7 @@ peer.on('connection', (connection) => {
     const held = holdMessages((event as unknown as { channel: DataChannelLike }).channel);
     connection.on('open', () => {
       if (request.mode === 'peerfetch') servePeerFetch(connection, held, request);
-      else serveRaw(connection, held, request.policy!);
+      else serveRaw(connection, held, request);
       held.release();
     });
   });

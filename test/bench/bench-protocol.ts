@@ -18,13 +18,22 @@ export interface PeerRequest {
    * its device API at `/edge`, in this lighter process (what the edge adds, without it).
    */
   edgeHandlers?: { upstreamUrl: string; mediaDir: string };
+  /**
+   * Raw mode: where the same-source baselines (`raw-proxy.ts`) read, the bench upstream and
+   * the file the edge's device API serves.
+   */
+  sources?: { upstreamUrl: string; mediaPath?: string };
 }
 
 /**
  * First byte of a raw-mode command; download and upload carry a float64 byte count after it.
  * `windowedDownload` is a download paced like PeerFetch's credit (float64 count, then float64
  * window: the sender never has more than the window unacknowledged); the receiver answers
- * with `credit` messages (float64 bytes) as it receives.
+ * with `credit` messages (float64 bytes) as it receives. The `upstream…` and `file…` commands
+ * are the same-source baselines (`sources`): `upstreamDownload` sends the upstream's
+ * `/bytes?n=count`, `fileDownload` the first `count` bytes of the media file,
+ * `upstreamUpload` POSTs the next `count` bytes to the upstream and answers `uploaded` once it
+ * has counted them, `upstreamEcho` (float64 `i`) answers with the upstream's `/small?i=i`.
  */
 export const RawOp = {
   download: 1,
@@ -33,4 +42,8 @@ export const RawOp = {
   uploaded: 4,
   windowedDownload: 5,
   credit: 6,
+  upstreamDownload: 7,
+  fileDownload: 8,
+  upstreamUpload: 9,
+  upstreamEcho: 10,
 } as const;

@@ -2,8 +2,9 @@
  * The clients the diagnostic scripts compare side by side over one edge stack: a paired
  * session to the edge, and, from one Node peer, the raw DataChannel (with the session's
  * frame size and water marks) and PeerFetch served by the bench peer (the shared session
- * code without the edge).
+ * code without the edge; with the edge's handlers too when the stack has a media folder).
  */
+import { join } from 'node:path';
 import type { ClientSession } from '../helpers/pairing.js';
 import { createNodePeer, type Peer } from '../helpers/peerjs-node.js';
 import type { EdgeStack } from './edge-stack.js';
@@ -28,7 +29,11 @@ export interface Comparison {
   close(): Promise<void>;
 }
 
-export async function openComparison(stack: EdgeStack): Promise<Comparison> {
+/** `rawFile`: a file in the stack's media folder that `raw.fileDownload` sends. */
+export async function openComparison(
+  stack: EdgeStack,
+  options: { rawFile?: string } = {},
+): Promise<Comparison> {
   const benchPeer = await startBenchPeer(stack.signaling.port);
   const { peer } = await createNodePeer({ port: stack.signaling.port }).catch(async (error) => {
     await benchPeer.stop();
@@ -40,8 +45,21 @@ export async function openComparison(stack: EdgeStack): Promise<Comparison> {
   };
   try {
     const session = await stack.session();
-    const raw = await openRaw(peer, benchPeer.id, policyOf(session));
-    const direct = await openPeerFetch(peer, benchPeer.id, {}, {});
+    // Both bench-peer clients can also reach the stack's upstream (`/up/…` on `direct`).
+    const upstreamUrl = stack.upstream.url;
+    const mediaPath =
+      options.rawFile && stack.mediaDir ? join(stack.mediaDir, options.rawFile) : undefined;
+    const raw = await openRaw(peer, benchPeer.id, policyOf(session), {
+      upstreamUrl,
+      ...(mediaPath ? { mediaPath } : {}),
+    });
+    const direct = await openPeerFetch(
+      peer,
+      benchPeer.id,
+      {},
+      {},
+      stack.mediaDir ? { upstreamUrl, mediaDir: stack.mediaDir } : undefined,
+    );
     return {
       benchPeer,
       peer,

@@ -1,7 +1,8 @@
 /**
- * Where the small GET's time goes: raw echo, PeerFetch served by the bench peer (the shared
- * code, no edge, no HTTP), the edge's device API (no HTTP hop) and the edge through the bench
- * upstream (HTTP). Alternating rounds; p50 and p99 of each.
+ * Where the small GET's time goes: raw echo, raw with the bench peer fetching the upstream's
+ * answer, PeerFetch served by the bench peer (the shared code, no edge; from memory, and
+ * through the edge's upstream handler), the edge's device API (no HTTP hop) and the edge
+ * through the bench upstream (HTTP). Alternating rounds; p50 and p99 of each.
  *
  *   bash test/run-in-netns.sh npx tsx test/bench/latency-split.ts [--rounds 6] [--per-round 100]
  */
@@ -36,7 +37,9 @@ try {
   const { session, raw, direct } = comparison;
   const paths: [string, () => Promise<unknown>][] = [
     ['raw echo', () => raw.echo()],
+    ["raw echo of the upstream's answer", () => raw.upstreamEcho(1)],
     ['PeerFetch, bench peer (no edge)', () => body(direct.fetch('/bytes?n=128'), 128)],
+    ['PeerFetch, bench peer via HTTP upstream', () => body(direct.fetch('/up/small?i=1'), 128)],
     ['PeerFetch, edge device API file', () => body(session.fetch('/api/media/note.txt'), 128)],
     ['PeerFetch, edge via HTTP upstream', () => body(session.fetch('/up/small?i=1'), 128)],
     ['direct HTTP', () => body(fetch(`${stack.upstream.url}/small?i=1`), 128)],

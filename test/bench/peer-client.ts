@@ -19,7 +19,7 @@ import {
 import type { DataConnection } from 'peerjs';
 import { type Peer, randomPeerId, waitForOpen } from '../helpers/peerjs-node.js';
 import { type PeerRequest, RawOp } from './bench-protocol.js';
-import { PATTERN } from './bench-upstream.js';
+import { PATTERN, smallBody } from './bench-upstream.js';
 import { receiveBytes, type SendPolicy, sendBytes } from './raw-channel.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -100,21 +100,65 @@ export interface RawClient {
   upload(bytes: number): Promise<number>;
   /** Round trip of a 128-byte message, in ms. */
   echo(): Promise<number>;
+  /**
+   * The same-source baselines (the `sources` given to `openRaw`): the upstream's bytes, the
+   * media file's, an upload the bench peer forwards to the upstream (ms until the upstream has
+   * counted it), and the upstream's 128-byte answer (checked against `smallBody(i)`).
+   */
+  upstreamDownload(bytes: number): Promise<number>;
+  fileDownload(bytes: number): Promise<number>;
+  upstreamUpload(bytes: number): Promise<number>;
+  upstreamEcho(i: number): Promise<number>;
   close(): void;
 }
 
-export async function openRaw(peer: Peer, peerId: string, policy: SendPolicy): Promise<RawClient> {
-  const { connection, channel } = await connect(peer, peerId, { mode: 'raw', policy });
+export async function openRaw(
+  peer: Peer,
+  peerId: string,
+  policy: SendPolicy,
+  sources?: PeerRequest['sources'],
+): Promise<RawClient> {
+  const { connection, channel } = await connect(peer, peerId, {
+    mode: 'raw',
+    policy,
+    ...(sources ? { sources } : {}),
+  });
   channel.release();
   const echoMessage = new Uint8Array(128);
   echoMessage[0] = RawOp.echo;
+  const downloadOf = (op: number) => async (bytes: number) => {
+    const started = performance.now();
+    const received = receiveBytes(channel, bytes);
+    channel.send(command(op, bytes));
+    await received;
+    return performance.now() - started;
+  };
+  const uploadOf = (op: number) => async (bytes: number) => {
+    const started = performance.now();
+    const done = (async () => {
+      // The only message the server sends during an upload is its receipt.
+      const receipt = await nextMessage(channel);
+      if (receipt[0] !== RawOp.uploaded) throw new Error('unexpected upload receipt');
+    })();
+    channel.send(command(op, bytes));
+    await sendBytes(channel, bytes, PATTERN, policy);
+    await done;
+    return performance.now() - started;
+  };
   return {
-    async download(bytes) {
+    download: downloadOf(RawOp.download),
+    upstreamDownload: downloadOf(RawOp.upstreamDownload),
+    fileDownload: downloadOf(RawOp.fileDownload),
+    upload: uploadOf(RawOp.upload),
+    upstreamUpload: uploadOf(RawOp.upstreamUpload),
+    async upstreamEcho(i) {
       const started = performance.now();
-      const received = receiveBytes(channel, bytes);
-      channel.send(command(RawOp.download, bytes));
-      await received;
-      return performance.now() - started;
+      const answer = nextMessage(channel);
+      channel.send(command(RawOp.upstreamEcho, i));
+      const body = new TextDecoder().decode(await answer);
+      const ms = performance.now() - started;
+      if (body !== smallBody(i)) throw new Error(`raw upstream echo ${i}: unexpected body`);
+      return ms;
     },
     async windowedDownload(bytes, window) {
       const started = performance.now();
@@ -134,18 +178,6 @@ export async function openRaw(peer: Peer, peerId: string, policy: SendPolicy): P
       channel.send(ask);
       await received;
       channel.removeEventListener('message', grant);
-      return performance.now() - started;
-    },
-    async upload(bytes) {
-      const started = performance.now();
-      const done = (async () => {
-        // The only message the server sends during an upload is its receipt.
-        const receipt = await nextMessage(channel);
-        if (receipt[0] !== RawOp.uploaded) throw new Error('unexpected upload receipt');
-      })();
-      channel.send(command(RawOp.upload, bytes));
-      await sendBytes(channel, bytes, PATTERN, policy);
-      await done;
       return performance.now() - started;
     },
     async echo() {

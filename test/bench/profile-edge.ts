@@ -3,9 +3,10 @@
  * time went (the profile is kept in bench/results/profiles/).
  *
  * `burst` profiles only bursts of 2,000 GETs at 64 in flight (what the concurrency target
- * measures), without the one-at-a-time and no-BATCH phases.
+ * measures), without the one-at-a-time and no-BATCH phases; `small` only 3,000 small GETs one
+ * at a time (the latency target's path, without its head-of-line download).
  *
- *   bash test/run-in-netns.sh npx tsx test/bench/profile-edge.ts concurrency|burst|latency|download
+ *   bash test/run-in-netns.sh npx tsx test/bench/profile-edge.ts concurrency|burst|small|latency|download
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -31,6 +32,10 @@ try {
   else if (scenario === 'burst') {
     const session = await stack.session();
     for (let i = 0; i < 4; i++) await burst(session, 2000, 64);
+    await session.close();
+  } else if (scenario === 'small') {
+    const session = await stack.session();
+    for (let i = 0; i < 3000; i++) await (await session.fetch(`/up/small?i=${i}`)).text();
     await session.close();
   } else if (scenario === 'latency') await runLatency(stack, benchPeer, { rounds: 4 });
   else await runNodeThroughput(stack, benchPeer, { sizeMiB: 64, repetitions: 2 });
