@@ -25,7 +25,7 @@ import {
 } from '@peerfetch/shared';
 import type { DataConnection } from 'peerjs';
 import { createNodePeer } from '../helpers/peerjs-node.js';
-import { type PeerRequest, RawOp } from './bench-protocol.js';
+import { type PeerRequest, RawOp, SECOND_CHANNEL } from './bench-protocol.js';
 import { PATTERN } from './bench-upstream.js';
 import {
   RawCredit,
@@ -118,6 +118,17 @@ function serveRaw(connection: DataConnection, channel: DataChannelLike, request:
   });
 }
 
+/** Echoes every message on the connection's negotiated second channel (lanes.ts). */
+function echoOnSecondChannel(connection: DataConnection) {
+  const pc = connection.peerConnection as unknown as RTCPeerConnection;
+  const channel = pc.createDataChannel(SECOND_CHANNEL.label, {
+    negotiated: true,
+    id: SECOND_CHANNEL.id,
+  });
+  channel.binaryType = 'arraybuffer';
+  channel.addEventListener('message', (event) => channel.send(event.data as ArrayBuffer));
+}
+
 /** PeerJS `binary` serialization: each message asks for a byte count, sent as chunks. */
 async function serveBinary(connection: DataConnection, bytes: number, policy: SendPolicy) {
   const channel = connection.dataChannel as unknown as DataChannelLike;
@@ -206,6 +217,7 @@ peer.on('connection', (connection) => {
     connection.on('open', () => {
       if (request.mode === 'peerfetch') servePeerFetch(connection, held, request);
       else serveRaw(connection, held, request);
+      if (request.secondChannel) echoOnSecondChannel(connection);
       held.release();
     });
   });

@@ -23,7 +23,16 @@ export interface PeerRequest {
    * the file the edge's device API serves.
    */
   sources?: { upstreamUrl: string; mediaPath?: string };
+  /**
+   * Raw mode: also open a second, negotiated channel (`SECOND_CHANNEL`) on the same peer
+   * connection and echo every message on it (lanes.ts: does a second SCTP stream skip the
+   * queue of the first?).
+   */
+  secondChannel?: boolean;
 }
+
+/** The negotiated id and label of the raw mode's second channel. */
+export const SECOND_CHANNEL = { id: 1000, label: 'bench-second' } as const;
 
 /**
  * First byte of a raw-mode command; download and upload carry a float64 byte count after it.

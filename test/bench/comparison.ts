@@ -50,8 +50,7 @@ export async function openComparison(
     const mediaPath =
       options.rawFile && stack.mediaDir ? join(stack.mediaDir, options.rawFile) : undefined;
     const raw = await openRaw(peer, benchPeer.id, policyOf(session), {
-      upstreamUrl,
-      ...(mediaPath ? { mediaPath } : {}),
+      sources: { upstreamUrl, ...(mediaPath ? { mediaPath } : {}) },
     });
     const direct = await openPeerFetch(
       peer,

@@ -65,7 +65,7 @@ export async function runLatency(
   const { peer } = await createNodePeer({ port: stack.signaling.port });
   const session = await stack.session();
   const raw = await openRaw(peer, benchPeer.id, policyOf(session), {
-    upstreamUrl: stack.upstream.url,
+    sources: { upstreamUrl: stack.upstream.url },
   });
   const echo: number[] = [];
   const upstreamEcho: number[] = [];

@@ -81,8 +81,7 @@ export async function runNodeThroughput(
   const session = await stack.session();
   const policy = policyOf(session);
   const raw = await openRaw(peer, benchPeer.id, policy, {
-    upstreamUrl: stack.upstream.url,
-    ...(mediaPath ? { mediaPath } : {}),
+    sources: { upstreamUrl: stack.upstream.url, ...(mediaPath ? { mediaPath } : {}) },
   });
   const binary = await openBinary(peer, benchPeer.id, policy);
   const samples = () => [] as number[];

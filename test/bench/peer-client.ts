@@ -109,6 +109,8 @@ export interface RawClient {
   fileDownload(bytes: number): Promise<number>;
   upstreamUpload(bytes: number): Promise<number>;
   upstreamEcho(i: number): Promise<number>;
+  /** The PeerJS connection (its peer connection carries any second channel). */
+  connection: DataConnection;
   close(): void;
 }
 
@@ -116,13 +118,9 @@ export async function openRaw(
   peer: Peer,
   peerId: string,
   policy: SendPolicy,
-  sources?: PeerRequest['sources'],
+  extra: Pick<PeerRequest, 'sources' | 'secondChannel'> = {},
 ): Promise<RawClient> {
-  const { connection, channel } = await connect(peer, peerId, {
-    mode: 'raw',
-    policy,
-    ...(sources ? { sources } : {}),
-  });
+  const { connection, channel } = await connect(peer, peerId, { mode: 'raw', policy, ...extra });
   channel.release();
   const echoMessage = new Uint8Array(128);
   echoMessage[0] = RawOp.echo;
@@ -187,6 +185,7 @@ export async function openRaw(
       await answer;
       return performance.now() - started;
     },
+    connection,
     close: () => connection.close(),
   };
 }

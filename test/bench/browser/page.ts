@@ -14,6 +14,7 @@ import {
   type SessionOptions,
 } from '@peerfetch/shared';
 import { type DataConnection, Peer } from 'peerjs';
+import { RawOp } from '../bench-protocol.js';
 
 interface Policy {
   frameSize: number;
@@ -106,16 +107,18 @@ const bench = {
       peer.once('error', (error) => reject(new Error(String(error))));
     });
   },
-  async openRaw(benchPeerId: string, policy: Policy): Promise<number> {
+  /** `sources`: where the bench peer's same-source downloads read (bench-protocol.ts). */
+  async openRaw(benchPeerId: string, policy: Policy, sources?: unknown): Promise<number> {
     raw = peer.connect(benchPeerId, {
       reliable: true,
       serialization: 'raw',
-      metadata: { mode: 'raw', policy },
+      metadata: { mode: 'raw', policy, sources },
     });
     await opened(raw);
     return raw.peerConnection.sctp?.maxMessageSize ?? 65536;
   },
-  rawDownload(bytes: number): Promise<number> {
+  /** `op`: the bench peer's download command (from memory, or a same-source one). */
+  rawDownload(bytes: number, op: number = RawOp.download): Promise<number> {
     const channel = raw!.dataChannel;
     const started = performance.now();
     return new Promise((resolve) => {
@@ -128,7 +131,7 @@ const bench = {
       };
       channel.addEventListener('message', onMessage);
       const command = new Uint8Array(9);
-      command[0] = 1;
+      command[0] = op;
       new DataView(command.buffer).setFloat64(1, bytes);
       channel.send(command);
     });
