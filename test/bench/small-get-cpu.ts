@@ -10,9 +10,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { smallBody } from './bench-upstream.js';
 import { openComparison } from './comparison.js';
 import { startEdgeStack } from './edge-stack.js';
-import { smallBody } from './bench-upstream.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +36,8 @@ const comparison = await openComparison(stack).catch(async (error) => {
   throw error;
 });
 async function text(response: Promise<Response>, i: number) {
-  if ((await (await response).text()) !== smallBody(i)) throw new Error(`GET ${i}: unexpected body`);
+  if ((await (await response).text()) !== smallBody(i))
+    throw new Error(`GET ${i}: unexpected body`);
 }
 try {
   const { raw, direct, session } = comparison;
