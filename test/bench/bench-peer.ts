@@ -89,7 +89,13 @@ function serveRaw(connection: DataConnection, channel: DataChannelLike, request:
       if (!upload) channel.send(new Uint8Array([RawOp.uploaded]));
       else {
         upload.end();
-        void upload.counted.then(() => channel.send(new Uint8Array([RawOp.uploaded]))).catch(fail);
+        const { counted, bytes } = upload;
+        void counted
+          .then((n) => {
+            if (n !== bytes) throw new Error(`the upstream counted ${n} of ${bytes} bytes`);
+            channel.send(new Uint8Array([RawOp.uploaded]));
+          })
+          .catch(fail);
         upload = undefined;
       }
       return;

@@ -66,13 +66,20 @@ function command(op: number, count = 0): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** The next message on `channel`; rejects if the channel closes first (the bench peer failed). */
 function nextMessage(channel: DataChannelLike): Promise<Uint8Array> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const onMessage = (event: MessageEvent<ArrayBuffer>) => {
       channel.removeEventListener('message', onMessage);
+      channel.removeEventListener('close', onClose);
       resolve(new Uint8Array(event.data));
     };
+    const onClose = () => {
+      channel.removeEventListener('message', onMessage);
+      reject(new Error('the bench peer closed the channel (see its stderr)'));
+    };
     channel.addEventListener('message', onMessage);
+    channel.addEventListener('close', onClose);
   });
 }
 

@@ -94,8 +94,8 @@ export async function sendFile(
 }
 
 /**
- * An upload to the upstream: `write` each message as it arrives, `end` after the last;
- * resolves with the byte count the upstream reports.
+ * An upload of `bytes` to the upstream: `write` each message as it arrives, `end` after the
+ * last; `counted` resolves with the byte count the upstream reports.
  */
 export function proxyUpload(url: string, bytes: number) {
   const outgoing = request(url, {
@@ -119,6 +119,7 @@ export function proxyUpload(url: string, bytes: number) {
     write: (data: Uint8Array) => outgoing.write(data),
     end: () => outgoing.end(),
     counted,
+    bytes,
   };
 }
 
