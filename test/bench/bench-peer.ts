@@ -84,20 +84,12 @@ function serveRaw(connection: DataConnection, channel: DataChannelLike, request:
     const data = new Uint8Array(event.data);
     if (uploadLeft > 0) {
       uploadLeft -= data.byteLength;
-      if (upload) upload.write(data);
+      upload?.write(data);
       if (uploadLeft > 0) return;
-      if (!upload) channel.send(new Uint8Array([RawOp.uploaded]));
-      else {
-        upload.end();
-        const { counted, bytes } = upload;
-        void counted
-          .then((n) => {
-            if (n !== bytes) throw new Error(`the upstream counted ${n} of ${bytes} bytes`);
-            channel.send(new Uint8Array([RawOp.uploaded]));
-          })
-          .catch(fail);
-        upload = undefined;
-      }
+      // A forwarded upload's receipt waits for the upstream's count (see upstreamUpload).
+      if (upload) upload.end();
+      else channel.send(new Uint8Array([RawOp.uploaded]));
+      upload = undefined;
       return;
     }
     const count = data.byteLength >= 9 ? new DataView(event.data).getFloat64(1) : 0;
@@ -111,11 +103,14 @@ function serveRaw(connection: DataConnection, channel: DataChannelLike, request:
     } else if (!sources) fail(new Error(`command ${data[0]} needs the connection's sources`));
     else if (data[0] === RawOp.upstreamDownload)
       void proxyDownload(channel, `${sources.upstreamUrl}/bytes?n=${count}`, policy).catch(fail);
-    else if (data[0] === RawOp.fileDownload && sources.mediaPath)
-      void sendFile(channel, sources.mediaPath, count, policy).catch(fail);
-    else if (data[0] === RawOp.upstreamUpload) {
+    else if (data[0] === RawOp.fileDownload) {
+      if (!sources.mediaPath) fail(new Error('fileDownload needs a mediaPath in the sources'));
+      else void sendFile(channel, sources.mediaPath, count, policy).catch(fail);
+    } else if (data[0] === RawOp.upstreamUpload) {
       uploadLeft = count;
       upload = proxyUpload(`${sources.upstreamUrl}/upload`, count);
+      // The upstream answers once it has the whole body; a failure on the way is reported now.
+      void upload.done.then(() => channel.send(new Uint8Array([RawOp.uploaded]))).catch(fail);
     } else if (data[0] === RawOp.upstreamEcho)
       void fetchSmall(`${sources.upstreamUrl}/small?i=${count}`)
         .then((body) => channel.send(body))

@@ -4,10 +4,9 @@
  * frame size and water marks) and PeerFetch served by the bench peer (the shared session
  * code without the edge; with the edge's handlers too when the stack has a media folder).
  */
-import { join } from 'node:path';
 import type { ClientSession } from '../helpers/pairing.js';
 import { createNodePeer, type Peer } from '../helpers/peerjs-node.js';
-import type { EdgeStack } from './edge-stack.js';
+import { type EdgeStack, mediaFilePath } from './edge-stack.js';
 import { policyOf } from './node-throughput.js';
 import {
   type BenchPeer,
@@ -47,8 +46,7 @@ export async function openComparison(
     const session = await stack.session();
     // Both bench-peer clients can also reach the stack's upstream (`/up/…` on `direct`).
     const upstreamUrl = stack.upstream.url;
-    const mediaPath =
-      options.rawFile && stack.mediaDir ? join(stack.mediaDir, options.rawFile) : undefined;
+    const mediaPath = mediaFilePath(stack, options.rawFile);
     const raw = await openRaw(peer, benchPeer.id, policyOf(session), {
       sources: { upstreamUrl, ...(mediaPath ? { mediaPath } : {}) },
     });

@@ -36,6 +36,11 @@ export interface EdgeStack {
   stop(): Promise<void>;
 }
 
+/** Where the edge's device API keeps media file `name`, if the stack has media files. */
+export function mediaFilePath(stack: EdgeStack, name: string | undefined): string | undefined {
+  return name && stack.mediaDir ? join(stack.mediaDir, name) : undefined;
+}
+
 export interface EdgeStackOptions {
   /** Profile the edge's CPU into this folder (see cpu-prof-preload.cjs). */
   cpuProfileDir?: string;

@@ -3,8 +3,6 @@
  * `binary` between this process and the bench peer (a child process, as the edge is), with
  * the same frame size and high/low-water policy. Baseline and subject alternate.
  */
-
-import { join } from 'node:path';
 import {
   DEFAULT_HIGH_WATER_MARK,
   DEFAULT_LOW_WATER_MARK,
@@ -13,7 +11,7 @@ import {
 import type { ClientSession } from '../helpers/pairing.js';
 import { createNodePeer } from '../helpers/peerjs-node.js';
 import { PATTERN } from './bench-upstream.js';
-import type { EdgeStack } from './edge-stack.js';
+import { type EdgeStack, mediaFilePath } from './edge-stack.js';
 import { type BenchPeer, drain, openBinary, openRaw } from './peer-client.js';
 import type { SendPolicy } from './raw-channel.js';
 import { MiB, mibPerSecond, type Summary, summarize } from './stats.js';
@@ -75,8 +73,7 @@ export async function runNodeThroughput(
   const sizeMiB = options.sizeMiB ?? 64;
   const repetitions = options.repetitions ?? 5;
   const bytes = sizeMiB * MiB;
-  const mediaPath =
-    options.mediaFile && stack.mediaDir ? join(stack.mediaDir, options.mediaFile) : undefined;
+  const mediaPath = mediaFilePath(stack, options.mediaFile);
   const { peer } = await createNodePeer({ port: stack.signaling.port });
   const session = await stack.session();
   const policy = policyOf(session);

@@ -95,7 +95,7 @@ export async function sendFile(
 
 /**
  * An upload of `bytes` to the upstream: `write` each message as it arrives, `end` after the
- * last; `counted` resolves with the byte count the upstream reports.
+ * last; `done` resolves once the upstream has counted exactly `bytes`.
  */
 export function proxyUpload(url: string, bytes: number) {
   const outgoing = request(url, {
@@ -103,29 +103,28 @@ export function proxyUpload(url: string, bytes: number) {
     agent,
     headers: { 'content-type': 'application/octet-stream', 'content-length': bytes },
   });
-  const counted = new Promise<number>((resolve, reject) => {
-    outgoing.on('error', reject);
-    outgoing.on('response', (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (part: string) => {
-        text += part;
-      });
-      response.on('end', () => resolve((JSON.parse(text) as { bytes: number }).bytes));
-      response.on('error', reject);
-    });
+  const done = new Promise<IncomingMessage>((resolve, reject) => {
+    outgoing.once('response', resolve).once('error', reject);
+  }).then(async (response) => {
+    const text = new TextDecoder().decode(await readAll(response));
+    const counted = (JSON.parse(text) as { bytes: number }).bytes;
+    if (counted !== bytes) throw new Error(`the upstream counted ${counted} of ${bytes} bytes`);
   });
   return {
     write: (data: Uint8Array) => outgoing.write(data),
     end: () => outgoing.end(),
-    counted,
-    bytes,
+    done,
   };
+}
+
+/** The whole body of an upstream's answer. */
+async function readAll(message: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> {
+  const parts: Buffer[] = [];
+  for await (const part of message as AsyncIterable<Buffer>) parts.push(part);
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 /** GET `url` from the upstream and resolve with its whole body. */
 export async function fetchSmall(url: string): Promise<Uint8Array<ArrayBuffer>> {
-  const parts: Buffer[] = [];
-  for await (const part of (await getUpstream(url)) as AsyncIterable<Buffer>) parts.push(part);
-  return new Uint8Array(Buffer.concat(parts));
+  return readAll(await getUpstream(url));
 }

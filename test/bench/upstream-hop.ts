@@ -1,12 +1,13 @@
 /**
  * Where does the gap to raw come from? 64 MiB each way, alternating, in one run:
  * - download: the raw DataChannel, from memory and carrying the same bytes as PeerFetch (the
- *   bench upstream's, the media file's: `raw-proxy.ts`); PeerFetch from the bench peer (the same shared session
- *   code, no edge, a generated body); PeerFetch from the edge through its HTTP upstream
- *   (`/up/bytes`); PeerFetch from a file the edge serves itself (`/api/media/...`, no HTTP hop);
+ *   bench upstream's, the media file's: `raw-proxy.ts`); PeerFetch from the bench peer (the
+ *   same shared session code, no edge, a generated body); PeerFetch from the edge through its
+ *   HTTP upstream (`/up/bytes`); PeerFetch from a file the edge serves itself
+ *   (`/api/media/...`, no HTTP hop);
  * - upload: the raw DataChannel, into memory and forwarded to the bench upstream; PeerFetch
- *   to the bench peer (no edge); PeerFetch to the
- *   edge, which forwards the body to its HTTP upstream (`/up/upload`);
+ *   to the bench peer (no edge); PeerFetch to the edge, which forwards the body to its HTTP
+ *   upstream (`/up/upload`);
  * - both: the edge's own HTTP route and device API run by the bench peer instead of the edge
  *   (the same handlers, the same I/O, without the edge's process).
  *
