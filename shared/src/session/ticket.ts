@@ -17,6 +17,8 @@ export interface TicketContext {
   maxFrameSize: number;
   headCoalesceMs: number;
   sendControl(frame: Uint8Array<ArrayBuffer>): void;
+  /** Sends a CANCEL behind our own message: on the lane when that message went there. */
+  sendCancel(frame: Uint8Array<ArrayBuffer>, onLane: boolean): void;
   schedule(message: OutgoingMessage): void;
   /** The ticket has finished in both directions and can be forgotten. */
   release(id: number): void;
@@ -155,7 +157,10 @@ export class Ticket<PeerHead> {
     if (this.#released) return;
     const peerKnows = this.#ctx.role === 'server' || this.#outgoing?.headSent === true;
     if (peerKnows) {
-      this.#ctx.sendControl(encodeFrame(FrameType.Cancel, 0, this.id, encodeReason(reason)));
+      this.#ctx.sendCancel(
+        encodeFrame(FrameType.Cancel, 0, this.id, encodeReason(reason)),
+        this.#outgoing?.onLane === true,
+      );
     }
     this.#finish(error, error);
   }
