@@ -15,12 +15,7 @@ export { loadPairedClients } from './pairing/paired-clients.js';
 export { createRouter, type Route, type RouteHandler } from './router/router.js';
 export { createUpstreamHandler } from './router/upstream.js';
 export { authenticatorFor } from './sessions/authenticate.js';
-export {
-  closeWhenSettled,
-  type HeldChannel,
-  holdLane,
-  holdMessages,
-} from './sessions/held-channel.js';
+export { closeWhenSettled, type HeldChannel, holdMessages } from './sessions/held-channel.js';
 export {
   createSessionManager,
   type IncomingConnection,

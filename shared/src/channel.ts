@@ -1,5 +1,3 @@
-import { LANE_CHANNEL_ID, LANE_CHANNEL_LABEL } from './constants.js';
-
 /**
  * The part of RTCDataChannel that a session uses. A browser RTCDataChannel, a @roamhq/wrtc
  * one, PeerJS's `dataConnection.dataChannel` and the in-memory test channel all fit it as
@@ -59,26 +57,5 @@ export function whenClosed(channel: DataChannelLike, timeoutMs: number): Promise
     };
     const timer = setTimeout(done, timeoutMs);
     channel.addEventListener('close', done);
-  });
-}
-
-/**
- * Makes the lane (PROTOCOL.md §1.1) on a peer connection: a negotiated channel with the
- * protocol's stream id, which both sides make before the main channel opens. Undefined when
- * `peerConnection` cannot make channels (a test double, say): the session then runs on the
- * main channel alone.
- */
-export function createLane(peerConnection: unknown): DataChannelLike | undefined {
-  const pc = peerConnection as {
-    createDataChannel?: (
-      label: string,
-      init: { negotiated: boolean; id: number; ordered: boolean },
-    ) => DataChannelLike;
-  } | null;
-  if (typeof pc?.createDataChannel !== 'function') return undefined;
-  return pc.createDataChannel(LANE_CHANNEL_LABEL, {
-    negotiated: true,
-    id: LANE_CHANNEL_ID,
-    ordered: true,
   });
 }

@@ -1,6 +1,6 @@
 export { BufferedResponse, jsonResponse } from './buffered-response.js';
 export type { DataChannelLike } from './channel.js';
-export { createLane, whenClosed, whenOpen } from './channel.js';
+export { whenClosed, whenOpen } from './channel.js';
 export {
   createPeerFetch,
   type PeerFetch,
@@ -23,7 +23,7 @@ export {
   type InMemoryConnection,
   type InMemoryOptions,
 } from './testing/connect.js';
-export { framesOf, rawFrames } from './testing/frames.js';
+export { rawFrames } from './testing/frames.js';
 export {
   createMemoryChannelPair,
   MemoryChannel,

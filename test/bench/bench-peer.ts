@@ -15,8 +15,6 @@ import {
   createDeviceApi,
   createRouter,
   createUpstreamHandler,
-  type HeldChannel,
-  holdLane,
   holdMessages,
 } from '@peerfetch/edge';
 import {
@@ -186,17 +184,14 @@ function withEdgeHandlers(
 function servePeerFetch(
   connection: DataConnection,
   channel: DataChannelLike,
-  lane: HeldChannel | undefined,
   request: PeerRequest,
 ) {
   const pc = connection.peerConnection as unknown as { sctp?: { maxMessageSize?: number } };
   const session = openSession(channel, {
     role: 'server',
     maxMessageSize: pc.sctp?.maxMessageSize ?? 65536,
-    lane,
     ...request.session,
   });
-  lane?.release();
   let handler: RequestHandler = handle;
   if (request.edgeHandlers) {
     const stateDir = mkdtempSync(join(tmpdir(), 'pf-bench-peer-'));
@@ -218,11 +213,10 @@ peer.on('connection', (connection) => {
   }
   // Hold the channel's messages from the moment it exists (wrtc may deliver before 'open').
   const pc = connection.peerConnection as unknown as EventTarget;
-  const lane = request.mode === 'peerfetch' ? holdLane(connection.peerConnection) : undefined;
   pc.addEventListener('datachannel', (event) => {
     const held = holdMessages((event as unknown as { channel: DataChannelLike }).channel);
     connection.on('open', () => {
-      if (request.mode === 'peerfetch') servePeerFetch(connection, held, lane, request);
+      if (request.mode === 'peerfetch') servePeerFetch(connection, held, request);
       else serveRaw(connection, held, request);
       if (request.secondChannel) echoOnSecondChannel(connection);
       held.release();

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { type HeldChannel, holdLane, holdMessages } from '@peerfetch/edge';
+import { holdMessages } from '@peerfetch/edge';
 import {
   CHANNEL_CLOSE_WAIT_MS,
   createPeerFetch,
@@ -88,17 +88,11 @@ async function connect(
   peerId: string,
   request: PeerRequest,
   serialization: 'raw' | 'binary' = 'raw',
-): Promise<{
-  connection: DataConnection;
-  channel: DataChannelLike & { release(): void };
-  lane: HeldChannel | undefined;
-}> {
+): Promise<{ connection: DataConnection; channel: DataChannelLike & { release(): void } }> {
   const connection = peer.connect(peerId, { reliable: true, serialization, metadata: request });
   const channel = holdMessages(connection.dataChannel as unknown as DataChannelLike);
-  // A PeerFetch session has its lane, as the edge's clients do (the bench peer makes its own).
-  const lane = request.mode === 'peerfetch' ? holdLane(connection.peerConnection) : undefined;
   await waitForOpen(connection);
-  return { connection, channel, lane };
+  return { connection, channel };
 }
 
 export interface RawClient {
@@ -248,20 +242,18 @@ export async function openPeerFetch(
   server: PeerRequest['session'],
   edgeHandlers?: PeerRequest['edgeHandlers'],
 ): Promise<DirectPeerFetch> {
-  const { connection, channel, lane } = await connect(peer, peerId, {
+  const { connection, channel } = await connect(peer, peerId, {
     mode: 'peerfetch',
     session: server,
     ...(edgeHandlers ? { edgeHandlers } : {}),
   });
   const pc = connection.peerConnection as unknown as { sctp?: { maxMessageSize?: number } };
   const session = openSession(channel, {
-    lane,
     ...client,
     role: 'client',
     maxMessageSize: pc.sctp?.maxMessageSize ?? 65536,
   });
   channel.release();
-  lane?.release();
   await session.ready;
   const peerFetch = createPeerFetch(session);
   return {

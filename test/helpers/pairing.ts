@@ -4,13 +4,7 @@
  * stored key. Also the in-process PeerJS client session that tests poke at the wire with.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  closeWhenSettled,
-  type HeldChannel,
-  holdLane,
-  holdMessages,
-  openAuthenticatedSession,
-} from '@peerfetch/edge';
+import { closeWhenSettled, holdMessages, openAuthenticatedSession } from '@peerfetch/edge';
 import {
   type ClientCredentials,
   createPeerFetch,
@@ -64,8 +58,6 @@ export interface ClientSession {
   connection: DataConnection;
   session: PeerFetchSession;
   fetch: PeerFetch['fetch'];
-  /** The lane (PROTOCOL.md §1.1) this client made beside the main channel. */
-  lane: HeldChannel | undefined;
   /**
    * Closes the session and unregisters the peer. Resolves once the signaling server has had
    * time to forget the id: it re-admits an id with the same token only after the old socket
@@ -81,7 +73,7 @@ export interface ConnectOptions {
   identity: ClientIdentity;
   credentials: ClientCredentials;
   clientName?: string;
-  /** Receives a copy of every message this client sends, on either channel (to replay them later). */
+  /** Receives a copy of every message this client sends (to replay them later). */
   record?: Uint8Array[];
   /** Whether the session packs frames into BATCH messages (default true). */
   batch?: boolean;
@@ -106,17 +98,13 @@ export async function connectClient(
   peer.on('error', () => {});
   const connection = peer.connect(deviceId, { reliable: true, serialization: 'raw' });
   const held = holdMessages(connection.dataChannel, connection.peerConnection);
-  const lane = holdLane(connection.peerConnection);
   if (options.record) {
     const { record } = options;
-    for (const channel of [held, lane]) {
-      if (!channel) continue;
-      const send = channel.send;
-      channel.send = (data) => {
-        record.push(data.slice());
-        send(data);
-      };
-    }
+    const send = held.send;
+    held.send = (data) => {
+      record.push(data.slice());
+      send(data);
+    };
   }
   const close = async () => {
     await closeWhenSettled(connection, held);
@@ -133,7 +121,6 @@ export async function connectClient(
       connection.once('open', () => {
         clearTimeout(timer);
         const opened = openAuthenticatedSession(connection, held, {
-          lane,
           clientId: options.identity.id,
           deviceId,
           clientName: options.clientName ?? 'integration test',
@@ -159,7 +146,6 @@ export async function connectClient(
     connection,
     session,
     fetch: (input, init) => client.fetch(input, init),
-    lane,
     close() {
       session.close();
       return close();

@@ -16,12 +16,7 @@ import {
   type Session,
 } from '@peerfetch/shared';
 import { peerServerTarget } from '../presence/signaling-target.js';
-import {
-  closeWhenSettled,
-  type HeldChannel,
-  holdLane,
-  holdMessages,
-} from '../sessions/held-channel.js';
+import { closeWhenSettled, type HeldChannel, holdMessages } from '../sessions/held-channel.js';
 import { type DataConnection, loadPeer, maxMessageSizeOf, type Peer } from '../webrtc/index.js';
 
 export interface ConnectOptions {
@@ -117,8 +112,6 @@ export function openAuthenticatedSession(
   connection: DataConnection,
   held: HeldChannel,
   options: {
-    /** The lane made with the connection (PROTOCOL.md §1.1), when there is one. */
-    lane?: HeldChannel;
     clientId: string;
     deviceId: string;
     clientName: string;
@@ -138,7 +131,6 @@ export function openAuthenticatedSession(
     role: 'client',
     maxMessageSize: maxMessageSizeOf(pc),
     batch: options.batch,
-    lane: options.lane,
     authenticate: clientAuthenticator({
       binding,
       clientName: options.clientName,
@@ -146,7 +138,6 @@ export function openAuthenticatedSession(
     }),
   });
   held.release();
-  options.lane?.release();
   return session;
 }
 
@@ -159,14 +150,13 @@ function openClientSession(
   peer: Peer,
   connection: DataConnection,
   held: HeldChannel,
-  options: ConnectOptions & { deviceId: string; lane: HeldChannel | undefined },
+  options: ConnectOptions & { deviceId: string },
 ): Promise<PeerFetchSession> {
   const { deviceId } = options;
   return new Promise((resolve, reject) => {
     connection.once('open', () => {
       try {
         const session = openAuthenticatedSession(connection, held, {
-          lane: options.lane,
           clientId: options.client.id,
           deviceId,
           clientName: options.clientName,
@@ -221,9 +211,8 @@ export async function connectToDevice(options: ConnectOptions): Promise<DeviceCo
     connection = peer.connect(deviceId, { reliable: true, serialization: 'raw' });
     // PeerJS makes the caller's channel inside connect(): hold its messages from now on.
     held = holdMessages(connection.dataChannel, connection.peerConnection);
-    const lane = holdLane(connection.peerConnection);
     const session = await withTimeout(
-      openClientSession(peer, connection, held, { ...options, deviceId, lane }),
+      openClientSession(peer, connection, held, { ...options, deviceId }),
       timeoutMs,
       `could not open a connection to device ${deviceId}`,
     );

@@ -6,7 +6,7 @@
  * the peer's HELLO. Holding the channel from the moment it exists (and releasing right
  * after the session is made) keeps every frame, in order.
  */
-import { CHANNEL_CLOSE_WAIT_MS, createLane, type DataChannelLike } from '@peerfetch/shared';
+import { CHANNEL_CLOSE_WAIT_MS, type DataChannelLike } from '@peerfetch/shared';
 
 type Listener = (event: unknown) => void;
 
@@ -112,16 +112,6 @@ export function holdMessages(channel: DataChannelLike, peerConnection?: unknown)
       for (const event of held.splice(0)) for (const listener of [...listeners]) listener(event);
     },
   };
-}
-
-/**
- * Makes the lane (PROTOCOL.md §1.1) on a peer connection and holds it like the main channel,
- * so that nothing touches it natively once it or the connection has closed. Undefined when
- * the connection cannot make channels.
- */
-export function holdLane(peerConnection: unknown): HeldChannel | undefined {
-  const lane = createLane(peerConnection);
-  return lane && holdMessages(lane, peerConnection);
 }
 
 /**

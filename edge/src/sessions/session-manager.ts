@@ -18,7 +18,6 @@ import { withForgetEndpoint } from './forget-endpoint.js';
 import {
   closeWhenSettled,
   type HeldChannel,
-  holdLane,
   holdMessages,
   onRemoteDataChannel,
 } from './held-channel.js';
@@ -153,8 +152,6 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       connection.close();
       return;
     }
-    // The lane exists before the channel opens, as the client's does (PROTOCOL.md §1.1).
-    const lane = holdLane(connection.peerConnection);
     // Hold the channel's messages from the moment it exists (see held-channel.ts).
     let held: HeldChannel | undefined;
     if (connection.dataChannel)
@@ -165,7 +162,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       });
     onOpen(connection, log, () => {
       try {
-        serve(connection, log, held, lane);
+        serve(connection, log, held);
       } catch (error) {
         log.error({ err: (error as Error).message }, 'could not set up a session');
         connection.close();
@@ -174,22 +171,15 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   }
 
   /** Runs synchronously within the 'open' event (see onOpen). */
-  function serve(
-    connection: IncomingConnection,
-    log: Logger,
-    held: HeldChannel | undefined,
-    lane: HeldChannel | undefined,
-  ) {
+  function serve(connection: IncomingConnection, log: Logger, held: HeldChannel | undefined) {
     const session = openSession(held ?? connection.dataChannel, {
       role: 'server',
-      lane,
       maxMessageSize: options.maxMessageSizeOf(connection.peerConnection),
       logger: log,
       agent: options.agent,
       batch: options.batch,
       authenticate: options.authenticatorFor(connection, log),
     });
-    lane?.release();
     connection.on('close', () => session.close());
     if (sessions.size >= options.maxSessions) {
       log.warn({ sessions: sessions.size }, 'session limit reached; refusing');

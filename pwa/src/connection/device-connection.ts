@@ -98,7 +98,6 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       dialed = await options.link.dial(options.deviceId, dialAbort.signal);
       const maxMessageSize = dialed.peerConnection.sctp?.maxMessageSize || 65536;
       const session = openSession(dialed.channel, {
-        lane: dialed.lane,
         ...options.sessionOptions,
         role: 'client',
         maxMessageSize,

@@ -15,7 +15,6 @@ function dialedOf(live: InMemoryConnection, events: string[]): Dialed {
   return {
     localId: 'phone',
     channel: live.clientChannel as unknown as RTCDataChannel,
-    lane: live.clientLane,
     peerConnection: {} as RTCPeerConnection,
     close: () => events.push('connection closed'),
   };

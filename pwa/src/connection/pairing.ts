@@ -53,7 +53,6 @@ export async function pairWithDevice(options: PairOptions): Promise<PairedDevice
   try {
     dialed = await options.link.dial(options.deviceId, options.signal);
     const session = openSession(dialed.channel, {
-      lane: dialed.lane,
       role: 'client',
       maxMessageSize: dialed.peerConnection.sctp?.maxMessageSize || 65536,
       authenticate: authenticatorFor(dialed, options.deviceId, options.clientName, {

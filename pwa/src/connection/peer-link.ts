@@ -1,4 +1,3 @@
-import { createLane, type DataChannelLike } from '@peerfetch/shared';
 import type { DataConnection, Peer, PeerError } from 'peerjs';
 import { DeviceUnreachableError, DialTimeoutError, SignalingUnavailableError } from './errors';
 
@@ -7,8 +6,6 @@ export interface Dialed {
   /** Our own peer id on the signaling server (the client id in pairing and authentication). */
   localId: string;
   channel: RTCDataChannel;
-  /** The lane beside it for whole small messages (PROTOCOL.md §1.1). */
-  lane: DataChannelLike | undefined;
   peerConnection: RTCPeerConnection;
   /** Closes the channel and the peer connection. */
   close(): void;
@@ -42,8 +39,6 @@ export function createPeerLink(
           reliable: true,
           serialization: 'raw',
         });
-        // Made now, before the connection opens, as the edge makes its own.
-        const lane = createLane(conn.peerConnection);
         const timer = setTimeout(
           () =>
             fail(
@@ -87,7 +82,6 @@ export function createPeerLink(
           resolve({
             localId: peer.id,
             channel: conn.dataChannel,
-            lane,
             peerConnection: conn.peerConnection,
             close: () => conn.close(),
           });

@@ -67,7 +67,6 @@ export function createFakeEdge(options: FakeEdgeOptions = {}) {
       dials += 1;
       if (!up) throw new DeviceUnreachableError('The device is not connected.');
       const [client, server] = createMemoryChannelPair({ latencyMs: 1 });
-      const [clientLane, serverLane] = createMemoryChannelPair({ latencyMs: 1 });
       serverEnds.push(server);
       const binding = channelBinding('server', {
         localId: deviceId,
@@ -78,7 +77,6 @@ export function createFakeEdge(options: FakeEdgeOptions = {}) {
       const session = openSession(server, {
         role: 'server',
         maxMessageSize: 262144,
-        lane: serverLane,
         pingIntervalMs: 50,
         deadAfterMs: 400,
         authenticate: edgeAuthenticator({
@@ -109,7 +107,6 @@ export function createFakeEdge(options: FakeEdgeOptions = {}) {
       return {
         localId: PHONE_ID,
         channel: client as unknown as RTCDataChannel,
-        lane: clientLane,
         peerConnection,
         close: () => client.close(),
       };

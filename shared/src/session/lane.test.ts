@@ -34,7 +34,7 @@ function recordFrames(channel: MemoryChannel): Frame[] {
 const SMALL = 'small answer';
 const DOWNLOAD = patternBytes(1024 * 1024, 7);
 
-async function smallOrDownload(request: Request): Promise<Response> {
+function smallOrDownload(request: Request): Response {
   const { pathname } = new URL(request.url);
   if (pathname === '/download') return new Response(DOWNLOAD);
   if (pathname === '/wait') {

@@ -136,7 +136,8 @@ export class OutgoingMessage {
    */
   get wholeFrameSize(): number | undefined {
     if (this.#headSent || !this.#sourceDone || this.#buffered > this.#credit) return undefined;
-    const size = FRAME_HEADER_SIZE + HEAD_LENGTH_SIZE + this.#o.head.byteLength + this.#buffered;
+    const size =
+      FRAME_HEADER_SIZE + HEAD_LENGTH_SIZE + this.#o.head.byteLength + this.#buffered;
     return size <= this.#o.maxFrameSize ? size : undefined;
   }
 

@@ -7,7 +7,6 @@ import {
   type ClientCredentials,
   channelBinding,
   clientAuthenticator,
-  createLane,
   createPeerFetch,
   importPairingKey,
   openSession,
@@ -41,8 +40,6 @@ async function session(
   tuning: Partial<SessionOptions> = {},
 ) {
   const connection = peer.connect(deviceId, { reliable: true, serialization: 'raw' });
-  // As the app's dialer does (pwa/src/connection/peer-link.ts).
-  const lane = createLane(connection.peerConnection);
   const ready = new Promise<ReturnType<typeof openSession>>((resolve, reject) => {
     connection.once('open', () => {
       const pc = connection.peerConnection;
@@ -54,7 +51,6 @@ async function session(
       });
       resolve(
         openSession(connection.dataChannel, {
-          lane,
           ...tuning,
           role: 'client',
           maxMessageSize: pc.sctp?.maxMessageSize || 65536,
