@@ -53,23 +53,6 @@ export const DEFAULT_DRAIN_POLL_MS = 2;
  */
 export const DEFAULT_WINDOW = 512 * 1024;
 
-/**
- * The lane: a second DataChannel, negotiated out of band with this stream id on the same
- * peer connection, for whole small messages (PROTOCOL.md §1.1). Below Chromium's 1,024
- * streams and far above the ids in-band channels take.
- */
-export const LANE_CHANNEL_ID = 1000;
-
-/** Its label; peers match lanes by id, the label is for debugging tools. */
-export const LANE_CHANNEL_LABEL = 'peerfetch-lane';
-
-/**
- * Largest message that goes on the lane. A small message there waits for about one message
- * of the main channel, not for its queue (dcSCTP serves the streams in turn); a larger one
- * would hold up the small ones behind it.
- */
-export const MAX_LANE_MESSAGE_SIZE = 64 * 1024;
-
 /** Send a PING after this long without receiving anything (jittered by ±20 %). */
 export const DEFAULT_PING_INTERVAL_MS = 5_000;
 

@@ -1,4 +1,3 @@
-import type { DataChannelLike } from '../channel.js';
 import {
   DEFAULT_CLOSE_GRACE_MS,
   DEFAULT_DEAD_AFTER_MS,
@@ -50,12 +49,6 @@ export interface SessionOptions {
    * accepts it too (PROTOCOL.md §2.1). Default true.
    */
   batch?: boolean;
-  /**
-   * The lane (PROTOCOL.md §1.1): a second channel on the same peer connection, made by the
-   * owner with `negotiated: true` and id `LANE_CHANNEL_ID`, before the main channel
-   * opens. Whole small messages go on it once both HELLOs name it. Optional.
-   */
-  lane?: DataChannelLike;
   /** Runs after the version handshake and before any request; throw to refuse the peer. */
   authenticate?: Authenticator;
   /** Name and version sent in HELLO, for the peer's logs. */
@@ -64,9 +57,9 @@ export interface SessionOptions {
 }
 
 export type ResolvedSessionOptions = Required<
-  Omit<SessionOptions, 'authenticate' | 'logger' | 'agent' | 'lane'>
+  Omit<SessionOptions, 'authenticate' | 'logger' | 'agent'>
 > &
-  Pick<SessionOptions, 'authenticate' | 'logger' | 'agent' | 'lane'>;
+  Pick<SessionOptions, 'authenticate' | 'logger' | 'agent'>;
 
 export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
   const resolved = {

@@ -46,11 +46,6 @@ export class OutgoingMessage {
   #stopped = false;
   #holdHead: boolean;
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
-  /**
-   * Which channel the message goes on, decided by the session when it is first ready and
-   * then kept: every frame of one message must travel on one channel to stay in order.
-   */
-  onLane: boolean | undefined;
 
   constructor(options: OutgoingOptions) {
     this.#o = options;
@@ -128,17 +123,6 @@ export class OutgoingMessage {
     );
     if (end) this.#endSent = true;
     return frame;
-  }
-
-  /**
-   * The size of the one frame this message will be, when it is ready as a whole (head,
-   * entire body and END within the frame limit and the credit); otherwise undefined.
-   */
-  get wholeFrameSize(): number | undefined {
-    if (this.#headSent || !this.#sourceDone || this.#buffered > this.#credit) return undefined;
-    const size =
-      FRAME_HEADER_SIZE + HEAD_LENGTH_SIZE + this.#o.head.byteLength + this.#buffered;
-    return size <= this.#o.maxFrameSize ? size : undefined;
   }
 
   /** True once the head is in a frame: from then on the peer will know this ticket. */

@@ -88,15 +88,15 @@ export class FrameScheduler {
   }
 
   /**
-   * Sends a farewell frame now (or, without one, just what is waiting), behind what is
-   * packed and what ready messages can send without waiting for the channel to drain.
-   * Errors are ignored: the peer then learns of the close from the channel closing.
+   * Sends a farewell frame now, behind what is packed and what ready messages can send
+   * without waiting for the channel to drain. Errors are ignored: the peer then learns of
+   * the close from the channel closing.
    */
-  sendLast(frame?: Uint8Array<ArrayBuffer>): void {
-    if (this.#closed || this.#channel.readyState !== 'open') return;
+  sendLast(frame: Uint8Array<ArrayBuffer>): void {
+    if (this.#closed) return;
     try {
       if (!this.#running) this.#packWhileRoom();
-      if (frame) this.#packer.add(frame);
+      this.#packer.add(frame);
       this.#packer.sendPending();
     } catch {
       // See above.

@@ -2,7 +2,6 @@ import type { DataChannelLike } from '../channel.js';
 import {
   FRAME_HEADER_SIZE,
   HEAD_LENGTH_SIZE,
-  LANE_CHANNEL_ID,
   MAX_HEAD_SIZE,
   PROTOCOL_VERSIONS,
 } from '../constants.js';
@@ -44,15 +43,13 @@ import type { Authenticator } from './auth.js';
 import { AuthInbox } from './auth-inbox.js';
 import type { BodySource } from './body-source.js';
 import { deferred } from './deferred.js';
-import { Lane } from './lane.js';
 import { Liveness } from './liveness.js';
 import {
   type ResolvedSessionOptions,
   resolveSessionOptions,
   type SessionOptions,
 } from './options.js';
-import type { OutgoingMessage } from './outgoing.js';
-import { FrameScheduler, type SchedulerOptions } from './scheduler.js';
+import { FrameScheduler } from './scheduler.js';
 import { Ticket, type TicketContext } from './ticket.js';
 
 export type ClientTicket = Ticket<ResponseHead>;
@@ -88,8 +85,6 @@ export class PeerFetchSession implements Session {
   readonly #closed = deferred<Error | undefined>();
   readonly #tickets = new Map<number, Ticket<RequestHead> | Ticket<ResponseHead>>();
   readonly #scheduler: FrameScheduler;
-  /** The second channel for whole small messages, when the owner made one (PROTOCOL.md §1.1). */
-  readonly #lane: Lane | undefined;
   readonly #liveness: Liveness;
   readonly #auth: AuthInbox;
   #state: 'opening' | 'handshake' | 'open' | 'closed' = 'opening';
@@ -116,20 +111,13 @@ export class PeerFetchSession implements Session {
     this.#o = options;
     this.#log = options.logger ?? silentLogger;
     this.#maxFrameSize = Math.min(options.maxFrameSize, options.maxMessageSize);
-    const writing: SchedulerOptions = {
+    this.#scheduler = new FrameScheduler(channel, {
       highWaterMark: options.highWaterMark,
       lowWaterMark: options.lowWaterMark,
       drainPollMs: options.drainPollMs,
       onSendError: (error) =>
         this.#terminate(new SessionClosedError(`send failed: ${toError(error).message}`)),
-    };
-    this.#scheduler = new FrameScheduler(channel, writing);
-    if (options.lane) {
-      this.#lane = new Lane(options.lane, writing);
-      options.lane.addEventListener('message', this.#onLaneMessage);
-      options.lane.addEventListener('close', this.#onLaneClose);
-      options.lane.addEventListener('error', this.#onLaneClose);
-    }
+    });
     this.#liveness = new Liveness({
       pingIntervalMs: options.pingIntervalMs,
       deadAfterMs: options.deadAfterMs,
@@ -206,8 +194,6 @@ export class PeerFetchSession implements Session {
     this.#terminate(
       new SessionClosedError(`data channel error: ${toError(event.error ?? 'unknown').message}`),
     );
-  /** The lane failed under an open session: say goodbye on the main channel. */
-  readonly #onLaneClose = () => this.close(new SessionClosedError('the lane closed'));
 
   #start(): void {
     if (this.#state !== 'opening') return;
@@ -219,7 +205,6 @@ export class PeerFetchSession implements Session {
     };
     if (this.#o.agent) hello.agent = this.#o.agent;
     if (this.#o.batch) hello.batch = true;
-    if (this.#lane) hello.lane = LANE_CHANNEL_ID;
     this.#scheduler.sendNow(encodeFrame(FrameType.Hello, 0, 0, encodeHello(hello)));
     this.#liveness.start();
     this.#handshakeTimer = setTimeout(
@@ -238,37 +223,18 @@ export class PeerFetchSession implements Session {
     if (this.#state === 'closed') return;
     // Some stacks (@roamhq/wrtc) deliver the first message before the 'open' event.
     if (this.#state === 'opening') this.#start();
-    this.#receive(event.data, false);
-  };
-
-  readonly #onLaneMessage = (event: { data: unknown }) => {
-    if (this.#state === 'closed') return;
-    if (this.#state === 'open') {
-      this.#receive(event.data, true);
-      return;
-    }
-    // The lane may overtake the handshake on the main channel: its messages wait for it.
     this.#liveness.received();
     try {
-      this.#lane?.hold(event.data);
-    } catch (error) {
-      this.#fail(error as ProtocolError);
-    }
-  };
-
-  #receive(data: unknown, onLane: boolean): void {
-    this.#liveness.received();
-    try {
+      const { data } = event;
       if (!(data instanceof ArrayBuffer) && !(data instanceof Uint8Array)) {
         throw new ProtocolError(
           'malformed-frame',
           `received a ${typeof data} message; frames are binary`,
         );
       }
-      if (onLane && !this.#lane?.agreed) throw unexpected('a message on a lane not agreed');
       const frame = decodeFrame(data, this.#o.maxFrameSize);
-      if (frame.type === FrameType.Batch) this.#dispatchBatch(frame.payload, onLane);
-      else this.#dispatch(frame, onLane);
+      if (frame.type === FrameType.Batch) this.#dispatchBatch(frame.payload);
+      else this.#dispatch(frame);
     } catch (error) {
       this.#fail(
         error instanceof ProtocolError
@@ -276,22 +242,18 @@ export class PeerFetchSession implements Session {
           : new ProtocolError('internal', toError(error).message),
       );
     }
-  }
+  };
 
-  #dispatchBatch(payload: Uint8Array, onLane: boolean): void {
+  #dispatchBatch(payload: Uint8Array): void {
     if (!this.#o.batch || !this.#peerHello) throw unexpected('BATCH that was not accepted');
     for (const frame of decodeBatch(payload, this.#o.maxFrameSize)) {
       // A frame that ends the session (GOAWAY, ERROR, a violation) ends the batch too.
       if (this.#state === 'closed') return;
-      this.#dispatch(frame, onLane);
+      this.#dispatch(frame);
     }
   }
 
-  #dispatch(frame: Frame, onLane: boolean): void {
-    if (onLane) {
-      this.#dispatchLaneFrame(frame);
-      return;
-    }
+  #dispatch(frame: Frame): void {
     switch (frame.type) {
       case FrameType.Hello:
         this.#receiveHello(decodeHello(frame.payload));
@@ -328,28 +290,17 @@ export class PeerFetchSession implements Session {
         break;
       }
       default:
-        this.#dispatchTicketFrame(frame, false);
+        this.#dispatchTicketFrame(frame);
         break;
     }
   }
 
-  /** The lane carries whole messages and the CANCELs that follow them, nothing else (§1.1). */
-  #dispatchLaneFrame(frame: Frame): void {
-    const whole =
-      (frame.type === FrameType.Request || frame.type === FrameType.Response) &&
-      (frame.flags & FrameFlag.End) !== 0;
-    if (!whole && frame.type !== FrameType.Cancel) {
-      throw unexpected(`frame 0x${frame.type.toString(16)} on the lane`);
-    }
-    this.#dispatchTicketFrame(frame, true);
-  }
-
-  #dispatchTicketFrame(frame: Frame, onLane: boolean): void {
+  #dispatchTicketFrame(frame: Frame): void {
     if (this.#state !== 'open')
       throw unexpected(`frame 0x${frame.type.toString(16)} before the handshake finished`);
     const end = (frame.flags & FrameFlag.End) !== 0;
     if (frame.type === FrameType.Request) {
-      this.#receiveRequest(frame, end, onLane);
+      this.#receiveRequest(frame, end);
       return;
     }
     const ticket = this.#tickets.get(frame.ticket);
@@ -381,18 +332,15 @@ export class PeerFetchSession implements Session {
     }
   }
 
-  #receiveRequest(frame: Frame, end: boolean, onLane: boolean): void {
+  #receiveRequest(frame: Frame, end: boolean): void {
     if (this.role !== 'server') throw unexpected('REQUEST sent to a client');
-    // Ids increase on each channel; the lane may overtake the main channel (§6).
-    const highest = onLane ? this.#lane!.highestPeerTicket : this.#highestPeerTicket;
-    if (frame.ticket <= highest || this.#tickets.has(frame.ticket)) {
+    if (frame.ticket <= this.#highestPeerTicket) {
       throw new ProtocolError(
         'bad-ticket',
-        `ticket ${frame.ticket} reused or out of order (last was ${highest})`,
+        `ticket ${frame.ticket} reused or out of order (last was ${this.#highestPeerTicket})`,
       );
     }
-    if (onLane) this.#lane!.highestPeerTicket = frame.ticket;
-    else this.#highestPeerTicket = frame.ticket;
+    this.#highestPeerTicket = frame.ticket;
     const { head: headBytes, body } = splitMessagePayload(frame.payload);
     const head = decodeRequestHead(headBytes);
     const ticket = new Ticket<RequestHead>(frame.ticket, this.#ticketContext());
@@ -409,8 +357,7 @@ export class PeerFetchSession implements Session {
   }
 
   #isPastTicket(id: number): boolean {
-    if (this.role === 'client') return id < this.#nextTicketId;
-    return id <= Math.max(this.#highestPeerTicket, this.#lane?.highestPeerTicket ?? 0);
+    return this.role === 'client' ? id < this.#nextTicketId : id <= this.#highestPeerTicket;
   }
 
   #receiveHello(hello: Hello): void {
@@ -432,21 +379,9 @@ export class PeerFetchSession implements Session {
         `peer accepts frames of only ${hello.maxFrameSize} bytes`,
       );
     }
-    const batching = this.#o.batch && hello.batch === true;
-    if (batching) this.#scheduler.enableBatching(this.#maxFrameSize);
-    if (this.#lane && !this.#lane.agree(hello.lane, batching ? this.#maxFrameSize : undefined)) {
-      // The peer will never send on it: nothing races its close.
-      const early = this.#lane.takeHeld().length;
-      this.#dropLane(true);
-      if (early > 0) throw unexpected('a message on a lane the peer did not name');
-    }
+    if (this.#o.batch && hello.batch) this.#scheduler.enableBatching(this.#maxFrameSize);
     this.#log.debug(
-      {
-        peerAgent: hello.agent,
-        maxFrameSize: this.#maxFrameSize,
-        batch: hello.batch === true,
-        lane: this.#lane?.agreed === true,
-      },
+      { peerAgent: hello.agent, maxFrameSize: this.#maxFrameSize, batch: hello.batch === true },
       'peerfetch handshake',
     );
     // Without an authenticator the session opens synchronously, before the next frame.
@@ -479,33 +414,6 @@ export class PeerFetchSession implements Session {
     clearTimeout(this.#handshakeTimer);
     this.#state = 'open';
     this.#ready.resolve();
-    for (const data of this.#lane?.takeHeld() ?? []) {
-      if (this.#state !== 'open') return;
-      this.#receive(data, true);
-    }
-  }
-
-  /**
-   * Stops using the lane, and closes it if `close`. A lane the peer is closing with the main
-   * channel is left to it: on @roamhq/wrtc a native call on a channel whose close is under
-   * way can crash the process (see #peerSaidGoodbye).
-   */
-  #dropLane(close: boolean): void {
-    const lane = this.#lane;
-    if (!lane) return;
-    lane.channel.removeEventListener('message', this.#onLaneMessage);
-    lane.channel.removeEventListener('close', this.#onLaneClose);
-    lane.channel.removeEventListener('error', this.#onLaneClose);
-    if (close) lane.close();
-    else lane.release();
-  }
-
-  /** Every message goes on one channel, chosen when it is first ready (§1.1). */
-  #schedule(message: OutgoingMessage): void {
-    if (message.onLane === undefined && message.isReady) {
-      message.onLane = this.#lane?.carries(message) === true;
-    }
-    (message.onLane ? this.#lane!.scheduler : this.#scheduler).schedule(message);
   }
 
   #ticketContext(): TicketContext {
@@ -516,9 +424,7 @@ export class PeerFetchSession implements Session {
       maxFrameSize: this.#maxFrameSize,
       headCoalesceMs: this.#o.headCoalesceMs,
       sendControl: (frame) => this.#scheduler.sendNow(frame),
-      sendCancel: (frame, onLane) =>
-        (onLane && this.#lane ? this.#lane.scheduler : this.#scheduler).sendNow(frame),
-      schedule: (message) => this.#schedule(message),
+      schedule: (message) => this.#scheduler.schedule(message),
       release: (id) => this.#tickets.delete(id),
     };
   }
@@ -566,15 +472,11 @@ export class PeerFetchSession implements Session {
       !this.#channelClosed &&
       this.#channel.readyState === 'open';
     // Frames this turn produced (a last response, a CANCEL) go before the farewell.
-    if (saysGoodbye) {
-      this.#lane?.scheduler.sendLast();
-      this.#scheduler.sendLast(farewell);
-    }
+    if (saysGoodbye) this.#scheduler.sendLast(farewell);
     const failure = pendingError ?? error ?? new SessionClosedError('session closed');
     clearTimeout(this.#handshakeTimer);
     this.#liveness.stop();
     this.#scheduler.close();
-    this.#lane?.scheduler.close();
     this.#auth.close(failure);
     for (const ticket of [...this.#tickets.values()]) ticket.fail(failure);
     this.#tickets.clear();
@@ -583,7 +485,7 @@ export class PeerFetchSession implements Session {
     this.#channel.removeEventListener('error', this.#onChannelError);
     this.#channel.removeEventListener('open', this.#onOpen);
     if (saysGoodbye) this.#awaitPeerClose();
-    else this.#closeChannel();
+    else if (!this.#channelClosed) this.#closeChannel();
     this.#ready.reject(failure);
     this.#closed.resolve(error);
   }
@@ -596,12 +498,8 @@ export class PeerFetchSession implements Session {
   #awaitPeerClose(): void {
     const done = () => {
       clearTimeout(graceTimer);
-      this.#channel.removeEventListener('close', closedByPeer);
+      this.#channel.removeEventListener('close', done);
       this.#channel.removeEventListener('message', onMessage);
-    };
-    const closedByPeer = () => {
-      done();
-      this.#dropLane(false);
     };
     const onMessage = (event: { data: unknown }) => {
       if (this.role === 'client' && isFarewell(event.data, this.#o.maxFrameSize)) {
@@ -609,7 +507,7 @@ export class PeerFetchSession implements Session {
         this.#closeChannel();
       }
     };
-    this.#channel.addEventListener('close', closedByPeer);
+    this.#channel.addEventListener('close', done);
     this.#channel.addEventListener('message', onMessage);
     const graceTimer = setTimeout(() => {
       done();
@@ -617,14 +515,7 @@ export class PeerFetchSession implements Session {
     }, this.#o.closeGraceMs);
   }
 
-  /**
-   * Closes the main channel and the lane with it: whoever may close the one may close the
-   * other, since the peer sends on neither (§8). A main channel the peer closed already
-   * means it is closing both.
-   */
   #closeChannel(): void {
-    this.#dropLane(!this.#channelClosed);
-    if (this.#channelClosed) return;
     try {
       this.#channel.close();
     } catch {

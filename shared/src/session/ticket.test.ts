@@ -11,7 +11,6 @@ function context(): TicketContext & { sent: Uint8Array[] } {
     maxFrameSize: 16 * 1024,
     headCoalesceMs: 0,
     sendControl: (frame) => sent.push(frame),
-    sendCancel: (frame) => sent.push(frame),
     schedule: () => {},
     release: () => {},
   };

@@ -17,8 +17,6 @@ export interface TicketContext {
   maxFrameSize: number;
   headCoalesceMs: number;
   sendControl(frame: Uint8Array<ArrayBuffer>): void;
-  /** Sends a CANCEL behind our own message: on the lane when that message went there. */
-  sendCancel(frame: Uint8Array<ArrayBuffer>, onLane: boolean): void;
   schedule(message: OutgoingMessage): void;
   /** The ticket has finished in both directions and can be forgotten. */
   release(id: number): void;
@@ -157,10 +155,7 @@ export class Ticket<PeerHead> {
     if (this.#released) return;
     const peerKnows = this.#ctx.role === 'server' || this.#outgoing?.headSent === true;
     if (peerKnows) {
-      this.#ctx.sendCancel(
-        encodeFrame(FrameType.Cancel, 0, this.id, encodeReason(reason)),
-        this.#outgoing?.onLane === true,
-      );
+      this.#ctx.sendControl(encodeFrame(FrameType.Cancel, 0, this.id, encodeReason(reason)));
     }
     this.#finish(error, error);
   }

@@ -14,9 +14,6 @@ export interface InMemoryConnection {
   serverSession: PeerFetchSession;
   clientChannel: MemoryChannel;
   serverChannel: MemoryChannel;
-  /** Each side's end of the lane pair, when `lane` asked for one (undefined on a side without). */
-  clientLane: MemoryChannel | undefined;
-  serverLane: MemoryChannel | undefined;
   /** Closes both sessions and waits for them to finish. */
   close(): Promise<void>;
 }
@@ -27,11 +24,6 @@ export interface InMemoryOptions {
   server?: Partial<SessionOptions>;
   serve?: ServeOptions;
   fetch?: PeerFetchOptions;
-  /**
-   * Give the sessions a lane (PROTOCOL.md §1.1), on both sides or only where set true. The
-   * lane has the main channel's link options. Default: none.
-   */
-  lane?: boolean | { client: boolean; server: boolean };
 }
 
 /** A client and a server session joined by an in-memory channel, serving `handler`. */
@@ -41,20 +33,14 @@ export function connectInMemory(
 ): InMemoryConnection {
   const [clientChannel, serverChannel] = createMemoryChannelPair(options.channel);
   const maxMessageSize = clientChannel.maxMessageSize;
-  const lanes = options.lane ? createMemoryChannelPair(options.channel) : undefined;
-  const sides = typeof options.lane === 'object' ? options.lane : { client: true, server: true };
-  const clientLane = sides.client ? lanes?.[0] : undefined;
-  const serverLane = sides.server ? lanes?.[1] : undefined;
   const serverSession = openSession(serverChannel, {
     maxMessageSize,
-    lane: serverLane,
     ...options.server,
     role: 'server',
   });
   serveRequests(serverSession, handler, options.serve);
   const clientSession = openSession(clientChannel, {
     maxMessageSize,
-    lane: clientLane,
     ...options.client,
     role: 'client',
   });
@@ -64,8 +50,6 @@ export function connectInMemory(
     serverSession,
     clientChannel,
     serverChannel,
-    clientLane,
-    serverLane,
     async close() {
       clientSession.close();
       serverSession.close();

@@ -13,8 +13,6 @@ export interface Hello {
   agent?: string;
   /** True when the sender accepts BATCH frames (several frames in one message). */
   batch?: boolean;
-  /** The stream id of the sender's lane, when it opened one (PROTOCOL.md §1.1). */
-  lane?: number;
 }
 
 /** Payload of ERROR, GOAWAY and CANCEL frames. */
@@ -30,7 +28,7 @@ export function encodeHello(hello: Hello): Uint8Array {
 export function decodeHello(bytes: Uint8Array): Hello {
   const value = unpackValue(bytes, 'malformed-frame', 'HELLO');
   if (!isPlainObject(value)) throw malformed('HELLO is not a map');
-  const { versions, maxFrameSize, window, agent, batch, lane } = value;
+  const { versions, maxFrameSize, window, agent, batch } = value;
   if (!Array.isArray(versions) || versions.length === 0 || !versions.every(isUint32)) {
     throw malformed('HELLO versions must be a non-empty list of integers');
   }
@@ -41,15 +39,12 @@ export function decodeHello(bytes: Uint8Array): Hello {
     throw malformed('HELLO agent must be a string');
   if (batch !== undefined && typeof batch !== 'boolean')
     throw malformed('HELLO batch must be a boolean');
-  if (lane !== undefined && (!isUint32(lane) || lane > 0xffff))
-    throw malformed('HELLO lane must be a stream id');
   return {
     versions,
     maxFrameSize,
     window,
     ...(agent === undefined ? {} : { agent }),
     ...(batch === undefined ? {} : { batch }),
-    ...(lane === undefined ? {} : { lane }),
   };
 }
 
