@@ -6,6 +6,7 @@ export {
   connectToDevice,
   type DeviceConnection,
   openAuthenticatedSession,
+  type SessionTuning,
 } from './client/connect.js';
 export { ConfigError, type EdgeConfig, loadConfig, resolveConfig } from './config/index.js';
 export { createDeviceApi, type DeviceApiOptions } from './device-api/handler.js';

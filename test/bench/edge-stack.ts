@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { removeStateDir, type StartedEdge, startEdge } from '../helpers/edge.js';
 import {
   type ClientSession,
+  type ConnectOptions,
   connectPaired,
   type PairedIdentity,
   pairClient,
@@ -32,7 +33,7 @@ export interface EdgeStack {
    * A new authenticated session of the paired client (one at a time: they share its id;
    * `close()` resolves once the id may register again).
    */
-  session(options?: { batch?: boolean }): Promise<ClientSession>;
+  session(options?: Pick<ConnectOptions, 'batch' | 'tuning'>): Promise<ClientSession>;
   stop(): Promise<void>;
 }
 

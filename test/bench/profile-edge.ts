@@ -4,9 +4,10 @@
  *
  * `burst` profiles only bursts of 2,000 GETs at 64 in flight (what the concurrency target
  * measures), without the one-at-a-time and no-BATCH phases; `small` only 3,000 small GETs one
- * at a time (the latency target's path, without its head-of-line download).
+ * at a time (the latency target's path, without its head-of-line download); `upload` only
+ * eight 64 MiB uploads to the HTTP upstream.
  *
- *   bash test/run-in-netns.sh npx tsx test/bench/profile-edge.ts concurrency|burst|small|latency|download
+ *   bash test/run-in-netns.sh npx tsx test/bench/profile-edge.ts concurrency|burst|small|upload|latency|download
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -36,6 +37,12 @@ try {
   } else if (scenario === 'small') {
     const session = await stack.session();
     for (let i = 0; i < 3000; i++) await (await session.fetch(`/up/small?i=${i}`)).text();
+    await session.close();
+  } else if (scenario === 'upload') {
+    const session = await stack.session();
+    const body = new Uint8Array(64 * 2 ** 20).fill(7);
+    for (let i = 0; i < 8; i++)
+      await (await session.fetch('/up/upload', { method: 'POST', body })).text();
     await session.close();
   } else if (scenario === 'latency') await runLatency(stack, benchPeer, { rounds: 4 });
   else await runNodeThroughput(stack, benchPeer, { sizeMiB: 64, repetitions: 2 });

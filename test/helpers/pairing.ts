@@ -4,7 +4,12 @@
  * stored key. Also the in-process PeerJS client session that tests poke at the wire with.
  */
 import { randomBytes } from 'node:crypto';
-import { closeWhenSettled, holdMessages, openAuthenticatedSession } from '@peerfetch/edge';
+import {
+  closeWhenSettled,
+  holdMessages,
+  openAuthenticatedSession,
+  type SessionTuning,
+} from '@peerfetch/edge';
 import {
   type ClientCredentials,
   createPeerFetch,
@@ -77,6 +82,8 @@ export interface ConnectOptions {
   record?: Uint8Array[];
   /** Whether the session packs frames into BATCH messages (default true). */
   batch?: boolean;
+  /** Session settings instead of the defaults (the bench's tuning comparisons). */
+  tuning?: SessionTuning;
 }
 
 /**
@@ -126,6 +133,7 @@ export async function connectClient(
           clientName: options.clientName ?? 'integration test',
           credentials: options.credentials,
           batch: options.batch,
+          tuning: options.tuning,
         });
         resolvePromise(opened);
       });
@@ -181,7 +189,7 @@ export function connectPaired(
   port: number,
   edge: StartedEdge,
   paired: PairedIdentity,
-  options: Pick<ConnectOptions, 'batch'> = {},
+  options: Pick<ConnectOptions, 'batch' | 'tuning'> = {},
 ): Promise<ClientSession> {
   return connectClient(port, edge.peerId, {
     identity: { id: paired.id, token: paired.token },

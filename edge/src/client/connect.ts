@@ -14,7 +14,15 @@ import {
   type PeerFetch,
   type PeerFetchSession,
   type Session,
+  type SessionOptions,
 } from '@peerfetch/shared';
+
+/** The session settings a client may tune: what it accepts and how it sends. */
+export type SessionTuning = Pick<
+  SessionOptions,
+  'maxFrameSize' | 'window' | 'highWaterMark' | 'lowWaterMark'
+>;
+
 import { peerServerTarget } from '../presence/signaling-target.js';
 import { closeWhenSettled, type HeldChannel, holdMessages } from '../sessions/held-channel.js';
 import { type DataConnection, loadPeer, maxMessageSizeOf, type Peer } from '../webrtc/index.js';
@@ -118,6 +126,8 @@ export function openAuthenticatedSession(
     credentials: ClientCredentials;
     /** Whether to pack frames into BATCH messages (default true; false for comparisons). */
     batch?: boolean;
+    /** Session settings to announce instead of the defaults (benchmarks and tuning sweeps). */
+    tuning?: SessionTuning;
   },
 ): PeerFetchSession {
   const pc = connection.peerConnection;
@@ -128,6 +138,7 @@ export function openAuthenticatedSession(
     remoteSdp: pc.remoteDescription?.sdp ?? '',
   });
   const session = openSession(held, {
+    ...options.tuning,
     role: 'client',
     maxMessageSize: maxMessageSizeOf(pc),
     batch: options.batch,

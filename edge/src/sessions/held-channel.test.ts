@@ -37,6 +37,35 @@ describe('holdMessages', () => {
   });
 });
 
+describe('readyState', () => {
+  it('is read from the channel only until it is open, and is closed once it closes', async () => {
+    const [a] = createMemoryChannelPair({ openAfterMs: 5 });
+    let nativeReads = 0;
+    const native = Object.getOwnPropertyDescriptor(a, 'readyState')!;
+    let state = native.value as string;
+    Object.defineProperty(a, 'readyState', {
+      get: () => {
+        nativeReads++;
+        return state;
+      },
+      set: (value: string) => {
+        state = value;
+      },
+    });
+    const held = holdMessages(a);
+    expect(held.readyState).toBe('connecting');
+    await new Promise((r) => a.addEventListener('open', r));
+    expect(held.readyState).toBe('open');
+    const readsUntilOpen = nativeReads;
+    for (let i = 0; i < 100; i++) expect(held.readyState).toBe('open');
+    expect(nativeReads).toBe(readsUntilOpen);
+    const closed = new Promise((r) => a.addEventListener('close', r));
+    a.close();
+    await closed;
+    expect(held.readyState).toBe('closed');
+  });
+});
+
 describe('after the peer connection closes', () => {
   it('never touches the native channel again (wrtc may crash on it)', () => {
     const [a] = createMemoryChannelPair();
