@@ -23,7 +23,7 @@ export {
   type InMemoryConnection,
   type InMemoryOptions,
 } from './testing/connect.js';
-export { rawFrames } from './testing/frames.js';
+export { framesOf, rawFrames } from './testing/frames.js';
 export {
   createMemoryChannelPair,
   MemoryChannel,

@@ -4,9 +4,11 @@
  * and the bench peer, over a raw DataChannel download and PeerFetch downloads from the edge
  * (through its HTTP upstream, and a file from its device API).
  *
- * With `--concurrency`, the same over bursts of 2,000 small GETs, 64 in flight, instead.
+ * With `--concurrency`, the same over bursts of 2,000 small GETs, 64 in flight, instead; with
+ * `--upload`, over uploads to the HTTP upstream: raw forwarded by the bench peer, and PeerFetch
+ * through the edge.
  *
- *   bash test/run-in-netns.sh npx tsx test/bench/thread-cpu.ts [--mib 64] [--repetitions 2] [--concurrency]
+ *   bash test/run-in-netns.sh npx tsx test/bench/thread-cpu.ts [--mib 64] [--repetitions 2] [--concurrency | --upload]
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     mib: { type: 'string', default: '64' },
     repetitions: { type: 'string', default: '2' },
     concurrency: { type: 'boolean', default: false },
+    upload: { type: 'boolean', default: false },
   },
 });
 const bytes = Number(values.mib) * MiB;
@@ -135,8 +138,22 @@ const benchPeer = await startBenchPeer(stack.signaling.port);
 try {
   const { peer } = await createNodePeer({ port: stack.signaling.port });
   const session = await stack.session();
-  const raw = await openRaw(peer, benchPeer.id, policyOf(session));
+  const raw = await openRaw(peer, benchPeer.id, policyOf(session), {
+    sources: { upstreamUrl: stack.upstream.url },
+  });
+  const body = new Uint8Array(bytes).fill(7);
   for (let i = 0; i < Number(values.repetitions); i++) {
+    if (values.upload) {
+      await measure('raw, forwarded to the HTTP upstream', () => raw.upstreamUpload(bytes));
+      await measure('PeerFetch through the edge to its HTTP upstream', async () => {
+        const started = performance.now();
+        const response = await session.fetch('/up/upload', { method: 'POST', body });
+        if (!response.ok) throw new Error(`upload: status ${response.status}`);
+        await response.text();
+        return performance.now() - started;
+      });
+      continue;
+    }
     await measure('raw', () => raw.download(bytes));
     for (const [label, path] of [
       ['PeerFetch from the edge, HTTP upstream', `/up/bytes?n=${bytes}`],
