@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { RoomsApiError } from '@peerfetch/shared';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newIdentity } from '../state/identity.js';
@@ -46,11 +47,17 @@ class FakePeer extends EventEmitter {
   }
 }
 
-function setup(overrides: { iceServers?: { urls: string }[] } = {}) {
+function setup(
+  overrides: {
+    iceServers?: { urls: string }[];
+    leave?: () => Promise<void>;
+    logger?: ReturnType<typeof pino>;
+  } = {},
+) {
   FakePeer.made = [];
   const rooms = {
     join: vi.fn(async () => ({ room: 'r1', members: [] })),
-    leave: vi.fn(async () => {}),
+    leave: vi.fn(overrides.leave ?? (async () => {})),
     iceServers: vi.fn(async () => ({ iceServers: [{ urls: 'stun:127.0.0.1:3478' }] })),
   };
   const identity = newIdentity();
@@ -61,11 +68,11 @@ function setup(overrides: { iceServers?: { urls: string }[] } = {}) {
     key: 'k',
     name: 'Kitchen Pi',
     rooms,
-    logger: pino({ level: 'silent' }),
+    logger: overrides.logger ?? pino({ level: 'silent' }),
     onConnection: () => {},
     backoff: { initialMs: 10, maxMs: 40 },
     registerTimeoutMs: 200,
-    ...overrides,
+    ...(overrides.iceServers ? { iceServers: overrides.iceServers } : {}),
   });
   return { presence, rooms, identity };
 }
@@ -101,6 +108,36 @@ describe('presence', () => {
     expect(rooms.leave).toHaveBeenCalledTimes(1);
     expect(peer.destroyed).toBe(true);
   });
+
+  for (const [what, failure, level, message] of [
+    [
+      'a server that refuses',
+      new RoomsApiError(401, undefined, 'POST /rooms/leave: 401'),
+      'warn',
+      'leaving the room failed',
+    ],
+    [
+      'a server that is gone',
+      new TypeError('fetch failed'),
+      'info',
+      'did not leave the room: the signaling server is unreachable; it drops this device when the connection closes',
+    ],
+  ] as const) {
+    it(`on stop, says at ${level} level that ${what} kept it from leaving the room`, async () => {
+      const lines: { level: number; msg: string }[] = [];
+      const logger = pino(
+        { level: 'info' },
+        { write: (line: string) => lines.push(JSON.parse(line)) },
+      );
+      const { presence } = setup({ leave: async () => Promise.reject(failure), logger });
+      presence.start();
+      FakePeer.made[0]!.serverOpens();
+      await expect.poll(() => presence.state).toBe('joined');
+      await presence.stop();
+      expect(lines.find((l) => l.msg === message)?.level).toBe(pino.levels.values[level]);
+      expect(FakePeer.made[0]!.destroyed).toBe(true);
+    });
+  }
 
   it('uses configured ICE servers without asking the server', async () => {
     const { presence, rooms } = setup({ iceServers: [{ urls: 'stun:10.0.0.1' }] });

@@ -5,7 +5,7 @@
  * reconnect. Existing sessions are untouched by all of this (PeerJS keeps connections
  * open while its server socket is down).
  */
-import type { RoomsClient } from '@peerfetch/shared';
+import { RoomsApiError, type RoomsClient } from '@peerfetch/shared';
 import type { IceServer } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { Identity } from '../state/identity.js';
@@ -165,7 +165,18 @@ export function createPresence(options: PresenceOptions): Presence {
       if (wasJoined) {
         await options.rooms
           .leave(credentials, AbortSignal.timeout(LEAVE_TIMEOUT_MS))
-          .catch((error: Error) => logger.warn({ err: error.message }, 'leaving the room failed'));
+          .catch((error: Error) => {
+            // A server that answered and refused is worth a warning. One that is gone or
+            // stopping too (Ctrl-C of `npm start` reaches both) drops this device from its
+            // room anyway, when our connection to it closes.
+            if (error instanceof RoomsApiError)
+              logger.warn({ err: error.message }, 'leaving the room failed');
+            else
+              logger.info(
+                { err: error.message },
+                'did not leave the room: the signaling server is unreachable; it drops this device when the connection closes',
+              );
+          });
       }
       peer?.destroy();
     },
