@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { RoomsApiError } from '@peerfetch/shared';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Logger } from '../logger.js';
 import { newIdentity } from '../state/identity.js';
 import type { Peer } from '../webrtc/index.js';
 import { backoffDelay } from './backoff.js';
@@ -48,11 +49,7 @@ class FakePeer extends EventEmitter {
 }
 
 function setup(
-  overrides: {
-    iceServers?: { urls: string }[];
-    leave?: () => Promise<void>;
-    logger?: ReturnType<typeof pino>;
-  } = {},
+  overrides: { iceServers?: { urls: string }[]; leave?: () => Promise<void>; logger?: Logger } = {},
 ) {
   FakePeer.made = [];
   const rooms = {
