@@ -65,11 +65,15 @@ export const DEFAULT_DEAD_AFTER_MS = 15_000;
  */
 export const DEFAULT_CLOSE_GRACE_MS = 2_000;
 
+/** How often a side that said goodbye looks whether its farewell has left its queue. */
+export const FAREWELL_DRAIN_POLL_MS = 50;
+
 /**
  * How long the owner of a connection waits for its channel to close before closing the
- * connection anyway: a second past the session's grace, so the two never race.
+ * connection anyway: past the longest a session waits for its farewell to leave (the dead
+ * interval) and its grace after that, so the two never race.
  */
-export const CHANNEL_CLOSE_WAIT_MS = DEFAULT_CLOSE_GRACE_MS + 1_000;
+export const CHANNEL_CLOSE_WAIT_MS = DEFAULT_DEAD_AFTER_MS + DEFAULT_CLOSE_GRACE_MS + 1_000;
 
 /** How long the version handshake (and authentication, when configured) may take. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;

@@ -5,8 +5,8 @@
  */
 import {
   type Authenticator,
-  CHANNEL_CLOSE_WAIT_MS,
   type DataChannelLike,
+  DEFAULT_CLOSE_GRACE_MS,
   openSession,
   type PeerFetchSession,
   problemResponse,
@@ -70,6 +70,12 @@ export interface SessionManager {
   /** Closes every session and waits (bounded) until their connections have closed. */
   closeAll(timeoutMs?: number): Promise<void>;
 }
+
+/**
+ * How long stopping waits for clients to close their channels: their grace and a second
+ * more. A client behind a slow link may take longer; the edge is leaving anyway.
+ */
+const SHUTDOWN_HANG_UP_MS = DEFAULT_CLOSE_GRACE_MS + 2_000;
 
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
   const sessions = new Set<PeerFetchSession>();
@@ -229,7 +235,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       for (const session of own) session.close();
       return own.length;
     },
-    async closeAll(timeoutMs = CHANNEL_CLOSE_WAIT_MS + 1000) {
+    async closeAll(timeoutMs = SHUTDOWN_HANG_UP_MS) {
       const closing = [...sessions].map((session) => {
         session.close();
         return session.closed;

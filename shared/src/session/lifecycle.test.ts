@@ -169,6 +169,27 @@ describe('closing', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('starts the grace once its GOAWAY has left a slow link, so the peer closes the channel', async () => {
+    // 256 KiB/s: the upload's window queued ahead of the GOAWAY takes about 2 s to leave.
+    connection = connectInMemory(async (request) => new Response(await request.text()), {
+      channel: { bytesPerMs: 256 },
+      client: { closeGraceMs: 300 },
+    });
+    await connection.clientSession.ready;
+    const upload = connection.client
+      .fetch('/', { method: 'POST', body: new Uint8Array(4 * 1024 * 1024) })
+      .catch((error: unknown) => error);
+    await expect.poll(() => connection!.clientChannel.bufferedAmount).toBeGreaterThan(256 * 1024);
+    const closedByClient = vi.spyOn(connection.clientChannel, 'close');
+    connection.clientSession.close();
+    // The server heard the GOAWAY and closed the channel; the client's grace never ran out.
+    expect(await connection.serverSession.closed).toBeUndefined();
+    await expect.poll(() => connection!.clientChannel.readyState, { timeout: 5000 }).toBe('closed');
+    expect(closedByClient).not.toHaveBeenCalled();
+    await upload;
+    connection = undefined;
+  });
+
   it('waits for a channel that is still connecting', async () => {
     connection = connectInMemory(async () => new Response('late but fine'), {
       channel: { openAfterMs: 50 },

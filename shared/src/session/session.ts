@@ -1,5 +1,6 @@
 import type { DataChannelLike } from '../channel.js';
 import {
+  FAREWELL_DRAIN_POLL_MS,
   FRAME_HEADER_SIZE,
   HEAD_LENGTH_SIZE,
   MAX_HEAD_SIZE,
@@ -492,27 +493,51 @@ export class PeerFetchSession implements Session {
 
   /**
    * After our GOAWAY or ERROR the peer closes the channel; if it does not within the grace,
-   * we do. If the peer said goodbye too (both saw a bad HELLO, say), both are quiet and one
-   * side must close: the client does, at once; the server keeps waiting.
+   * we do. The grace counts from when the farewell has left our queue: on a slow link with
+   * much queued ahead of it, the peer has not heard it yet and may still be sending, and a
+   * queue that does not drain for the dead interval means the peer is gone. If the peer said
+   * goodbye too (both saw a bad HELLO, say), both are quiet and one side must close: the
+   * client does, at once; the server keeps waiting.
    */
   #awaitPeerClose(): void {
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
+    let drainTimer: ReturnType<typeof setInterval> | undefined;
     const done = () => {
       clearTimeout(graceTimer);
+      clearInterval(drainTimer);
       this.#channel.removeEventListener('close', done);
       this.#channel.removeEventListener('message', onMessage);
     };
+    const closeNow = () => {
+      done();
+      this.#closeChannel();
+    };
     const onMessage = (event: { data: unknown }) => {
-      if (this.role === 'client' && isFarewell(event.data, this.#o.maxFrameSize)) {
-        done();
-        this.#closeChannel();
-      }
+      if (this.role === 'client' && isFarewell(event.data, this.#o.maxFrameSize)) closeNow();
+    };
+    const startGrace = () => {
+      clearInterval(drainTimer);
+      graceTimer = setTimeout(closeNow, this.#o.closeGraceMs);
     };
     this.#channel.addEventListener('close', done);
     this.#channel.addEventListener('message', onMessage);
-    const graceTimer = setTimeout(() => {
-      done();
-      this.#closeChannel();
-    }, this.#o.closeGraceMs);
+    if (this.#queuedToSend() === 0) {
+      startGrace();
+      return;
+    }
+    const since = Date.now();
+    drainTimer = setInterval(() => {
+      if (this.#queuedToSend() === 0 || Date.now() - since >= this.#o.deadAfterMs) startGrace();
+    }, FAREWELL_DRAIN_POLL_MS);
+  }
+
+  /** Bytes the channel still holds to send (a blocking call on wrtc: only while closing). */
+  #queuedToSend(): number {
+    try {
+      return this.#channel.bufferedAmount;
+    } catch {
+      return 0;
+    }
   }
 
   #closeChannel(): void {
