@@ -141,7 +141,7 @@ try {
   const raw = await openRaw(peer, benchPeer.id, policyOf(session), {
     sources: { upstreamUrl: stack.upstream.url },
   });
-  const body = new Uint8Array(bytes).fill(7);
+  const body = values.upload ? new Uint8Array(bytes).fill(7) : undefined;
   for (let i = 0; i < Number(values.repetitions); i++) {
     if (values.upload) {
       await measure('raw, forwarded to the HTTP upstream', () => raw.upstreamUpload(bytes));

@@ -16,16 +16,15 @@ import {
   type Session,
   type SessionOptions,
 } from '@peerfetch/shared';
+import { peerServerTarget } from '../presence/signaling-target.js';
+import { closeWhenSettled, type HeldChannel, holdMessages } from '../sessions/held-channel.js';
+import { type DataConnection, loadPeer, maxMessageSizeOf, type Peer } from '../webrtc/index.js';
 
 /** The session settings a client may tune: what it accepts and how it sends. */
 export type SessionTuning = Pick<
   SessionOptions,
   'maxFrameSize' | 'window' | 'highWaterMark' | 'lowWaterMark'
 >;
-
-import { peerServerTarget } from '../presence/signaling-target.js';
-import { closeWhenSettled, type HeldChannel, holdMessages } from '../sessions/held-channel.js';
-import { type DataConnection, loadPeer, maxMessageSizeOf, type Peer } from '../webrtc/index.js';
 
 export interface ConnectOptions {
   signalingUrl: string;

@@ -72,7 +72,7 @@ export interface SessionManager {
 }
 
 /**
- * How long stopping waits for clients to close their channels: their grace and a second
+ * How long stopping waits for clients to close their channels: their grace and two seconds
  * more. A client behind a slow link may take longer; the edge is leaving anyway.
  */
 const SHUTDOWN_HANG_UP_MS = DEFAULT_CLOSE_GRACE_MS + 2_000;
