@@ -8,8 +8,9 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { BufferedResponse, NULL_BODY_STATUSES, problemResponse } from '@peerfetch/shared';
+import { answerStream, CutShortError } from './answer-stream.js';
 import { BodyTooLargeError, isBodyTooLarge, limitedReadable } from './body-limit.js';
 import { endToEndHeaders, headersOf } from './headers.js';
 import type { RouteHandler } from './router.js';
@@ -91,9 +92,6 @@ export function stallOf(request: { writableNeedDrain: boolean; writableEnded: bo
   return request.writableEnded ? 'upstream-answer' : 'client-body';
 }
 
-/** The upstream's connection ended before all the bytes its head announced. */
-class CutShortError extends Error {}
-
 /** The whole body of a small answer, once it has all arrived. */
 function readWhole(message: IncomingMessage): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
@@ -101,7 +99,7 @@ function readWhole(message: IncomingMessage): Promise<Uint8Array> {
     message.on('data', (chunk: Buffer) => chunks.push(chunk));
     message.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     // Node reports a connection lost mid-body as ECONNRESET; say what it means here.
-    const cutShort = () => reject(new CutShortError('closed before the end of its answer'));
+    const cutShort = () => reject(new CutShortError());
     message.once('error', cutShort);
     message.once('close', () => {
       if (!message.complete) cutShort();
@@ -212,9 +210,7 @@ export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
       if (length <= BUFFERED_ANSWER_BYTES) {
         return new BufferedResponse(await readWhole(upstream), init);
       }
-      // Readable.toWeb: for sockets, a pull-per-chunk adapter measured no faster to Node and
-      // slower to Chromium (docs/PERFORMANCE.md, third session).
-      return new Response(Readable.toWeb(upstream) as unknown as ReadableStream<Uint8Array>, init);
+      return new Response(answerStream(upstream), init);
     } catch (error) {
       if (request.signal.aborted) throw request.signal.reason;
       if (isBodyTooLarge(error)) {
