@@ -1,31 +1,12 @@
-import {
-  createServer,
-  get,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { get, type IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import { answerStream, CutShortError } from './answer-stream.js';
+import { useTestUpstream } from './test-upstream.js';
 
-type Handle = (req: IncomingMessage, res: ServerResponse) => void;
-let server: Server;
-let base: string;
-let handle: Handle = (_req, res) => res.end();
-
-beforeAll(async () => {
-  server = createServer((req, res) => handle(req, res));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+const upstream = useTestUpstream();
 
 function answer(): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => get(`${base}/`, resolve).on('error', reject));
+  return new Promise((resolve, reject) => get(`${upstream.url}/`, resolve).on('error', reject));
 }
 
 /** Bytes that differ from position to position, so a reordered or repeated piece shows. */
@@ -51,7 +32,7 @@ async function readByob(stream: ReadableStream<Uint8Array>, size: number): Promi
 describe('answerStream', () => {
   it('copies the answer into the reader’s own buffer, whole and in order', async () => {
     const body = pattern(3 * 1024 * 1024 + 17);
-    handle = (_r, res) => {
+    upstream.handle = (_r, res) => {
       res.setHeader('content-length', body.byteLength);
       res.end(body);
     };
@@ -60,13 +41,13 @@ describe('answerStream', () => {
 
   it('serves a reader without its own buffer too', async () => {
     const body = pattern(300_000);
-    handle = (_r, res) => res.end(body);
+    upstream.handle = (_r, res) => res.end(body);
     const received = await new Response(answerStream(await answer())).arrayBuffer();
     expect(Buffer.from(received).equals(body)).toBe(true);
   });
 
   it('ends an empty answer', async () => {
-    handle = (_r, res) => res.end();
+    upstream.handle = (_r, res) => res.end();
     expect((await readByob(answerStream(await answer()), 1024)).byteLength).toBe(0);
   });
 
@@ -76,7 +57,7 @@ describe('answerStream', () => {
     const upstreamPushedBack = new Promise<void>((r) => {
       pushedBack = r;
     });
-    handle = (_r, res) => {
+    upstream.handle = (_r, res) => {
       const chunk = Buffer.alloc(64 * 1024);
       const write = () => {
         while (written < 256 * 1024 * 1024) {
@@ -100,7 +81,7 @@ describe('answerStream', () => {
   });
 
   it('fails with CutShortError when the upstream closes before the end', async () => {
-    handle = (_r, res) => {
+    upstream.handle = (_r, res) => {
       res.writeHead(200, { 'content-length': String(1024 * 1024) });
       res.write(pattern(100_000));
       setTimeout(() => res.socket!.destroy(), 20);
@@ -111,15 +92,7 @@ describe('answerStream', () => {
   });
 
   it('cancelling closes the upstream connection', async () => {
-    let upstreamSawClose!: () => void;
-    const sawClose = new Promise<void>((r) => {
-      upstreamSawClose = r;
-    });
-    handle = (r, res) => {
-      res.writeHead(200);
-      res.write('first');
-      r.socket.on('close', () => upstreamSawClose());
-    };
+    const sawClose = upstream.answerOpenEnded('first');
     const reader = answerStream(await answer()).getReader({ mode: 'byob' });
     const { value } = await reader.read(new Uint8Array(1024));
     expect(new TextDecoder().decode(value)).toBe('first');

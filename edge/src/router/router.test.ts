@@ -1,32 +1,20 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { BufferedResponse } from '@peerfetch/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRouter } from './router.js';
+import { useTestUpstream } from './test-upstream.js';
 import { BUFFERED_ANSWER_BYTES, createUpstreamHandler, stallOf, upstreamUrl } from './upstream.js';
 
-type Handle = (req: IncomingMessage, res: ServerResponse) => void;
-let server: Server;
-let base: string;
-let handle: Handle = (_req, res) => res.end();
-
-beforeAll(async () => {
-  server = createServer((req, res) => handle(req, res));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+const upstream = useTestUpstream();
 
 function route(options: { timeoutMs?: number; maxBodyBytes?: number; baseUrl?: string } = {}) {
   return createRouter([
     {
       prefix: '/up',
       handler: createUpstreamHandler({
-        baseUrl: options.baseUrl ?? `${base}/base`,
+        baseUrl: options.baseUrl ?? `${upstream.url}/base`,
         label: '/up',
         timeoutMs: options.timeoutMs ?? 2000,
         maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
@@ -41,7 +29,7 @@ const req = (path: string, init?: RequestInit) =>
 
 describe('router', () => {
   it('picks the longest prefix and passes the rest with the query', async () => {
-    handle = (r, res) => res.end(`upstream:${r.url}`);
+    upstream.handle = (r, res) => res.end(`upstream:${r.url}`);
     const router = route();
     expect(await (await router(req('/up/a/b?x=1'))).text()).toBe('upstream:/base/a/b?x=1');
     expect(await (await router(req('/up'))).text()).toBe('upstream:/base/');
@@ -58,7 +46,7 @@ describe('router', () => {
 
   it('refuses encoded traversal before any handler runs', async () => {
     let reached = false;
-    handle = (_r, res) => {
+    upstream.handle = (_r, res) => {
       reached = true;
       res.end();
     };
@@ -73,7 +61,7 @@ describe('router', () => {
   });
 
   it('forwards method, body and end-to-end headers, dropping hop-by-hop ones both ways', async () => {
-    handle = (r, res) => {
+    upstream.handle = (r, res) => {
       const chunks: Buffer[] = [];
       r.on('data', (c: Buffer) => chunks.push(c));
       r.on('end', () => {
@@ -111,7 +99,7 @@ describe('router', () => {
 
   it('passes a compressed body through as it is, and every Set-Cookie', async () => {
     const compressed = gzipSync('hello, compressed world');
-    handle = (_r, res) => {
+    upstream.handle = (_r, res) => {
       res.setHeader('content-encoding', 'gzip');
       res.setHeader('content-length', compressed.length);
       res.setHeader('set-cookie', ['a=1; Path=/', 'b=2; Path=/']);
@@ -126,7 +114,7 @@ describe('router', () => {
   });
 
   it('answers 204 and HEAD with no body', async () => {
-    handle = (r, res) => {
+    upstream.handle = (r, res) => {
       res.writeHead(r.method === 'HEAD' ? 200 : 204, { 'content-length': '0' });
       res.end();
     };
@@ -139,7 +127,7 @@ describe('router', () => {
   });
 
   it('passes redirects to the client instead of following them', async () => {
-    handle = (_r, res) => {
+    upstream.handle = (_r, res) => {
       res.writeHead(302, { location: 'http://elsewhere.invalid/' });
       res.end();
     };
@@ -159,7 +147,7 @@ describe('router', () => {
   });
 
   it('answers 504 when the upstream does not answer in time', async () => {
-    handle = () => {}; // never answers
+    upstream.handle = () => {}; // never answers
     const started = Date.now();
     const response = await route({ timeoutMs: 300 })(req('/up/slow'));
     expect(response.status).toBe(504);
@@ -168,7 +156,7 @@ describe('router', () => {
   });
 
   it('lets a steady upload run longer than the timeout, and tells who stalled when one does', async () => {
-    handle = (r, res) => {
+    upstream.handle = (r, res) => {
       let bytes = 0;
       r.on('data', (c: Buffer) => {
         bytes += c.length;
@@ -199,7 +187,7 @@ describe('router', () => {
     expect(clientStall.status).toBe(408);
     expect(((await clientStall.json()) as { detail: string }).detail).toMatch(/stopped arriving/);
 
-    handle = (r) => r.pause(); // takes the head, then reads nothing
+    upstream.handle = (r) => r.pause(); // takes the head, then reads nothing
     const endless = new ReadableStream<Uint8Array>({
       pull(c) {
         c.enqueue(new Uint8Array(64 * 1024));
@@ -223,7 +211,7 @@ describe('router', () => {
 
   it('answers 413 for a declared or streamed body over the limit', async () => {
     let bytesSeen = 0;
-    handle = (r, res) => {
+    upstream.handle = (r, res) => {
       r.on('data', (c: Buffer) => {
         bytesSeen += c.length;
       });
@@ -248,15 +236,7 @@ describe('router', () => {
   });
 
   it('aborting the request closes the upstream connection', async () => {
-    let upstreamSawClose!: () => void;
-    const sawClose = new Promise<void>((r) => {
-      upstreamSawClose = r;
-    });
-    handle = (r, res) => {
-      res.writeHead(200);
-      res.write('first');
-      r.socket.on('close', () => upstreamSawClose());
-    };
+    const sawClose = upstream.answerOpenEnded('first');
     const controller = new AbortController();
     const response = await route()(req('/up/stream', { signal: controller.signal }));
     const reader = response.body!.getReader();
@@ -266,7 +246,7 @@ describe('router', () => {
   });
 
   it('reads a small answer whole, and streams a large or open-ended one', async () => {
-    handle = (r, res) => {
+    upstream.handle = (r, res) => {
       const size = Number(new URL(r.url!, 'http://x').searchParams.get('n'));
       if (r.url!.startsWith('/base/chunked')) res.write('x'.repeat(size));
       else res.setHeader('content-length', size);
@@ -285,7 +265,7 @@ describe('router', () => {
 
   it('hands the connection back to the pool after each small answer', async () => {
     const sockets = new Set<unknown>();
-    handle = (r, res) => {
+    upstream.handle = (r, res) => {
       sockets.add(r.socket);
       res.setHeader('content-length', 5);
       res.end('small');
@@ -300,7 +280,7 @@ describe('router', () => {
   });
 
   it('answers 502 when the upstream closes before the end of a small answer', async () => {
-    handle = (_r, res) => {
+    upstream.handle = (_r, res) => {
       res.writeHead(200, { 'content-length': '100' });
       res.write('only part');
       setTimeout(() => res.socket!.destroy(), 20);
@@ -321,7 +301,7 @@ describe('router', () => {
     const headWasSent = new Promise<void>((r) => {
       headSent = r;
     });
-    handle = (r, res) => {
+    upstream.handle = (r, res) => {
       res.writeHead(200, { 'content-length': '100' });
       res.write('first', () => headSent());
       r.socket.on('close', () => upstreamSawClose());
