@@ -11,11 +11,40 @@ import { policyOf } from './node-throughput.js';
 import {
   type BenchPeer,
   type DirectPeerFetch,
+  drain,
   openPeerFetch,
   openRaw,
   type RawClient,
   startBenchPeer,
 } from './peer-client.js';
+
+/** A `fetch` of any of the clients compared: the edge's session, `direct`, or plain HTTP. */
+export type BenchFetch = (path: string, init?: RequestInit) => Promise<Response>;
+
+/** GETs `path` to its end and checks it was `bytes` long; resolves with the ms it took. */
+export async function timedDownload(
+  fetch: BenchFetch,
+  path: string,
+  bytes: number,
+): Promise<number> {
+  const started = performance.now();
+  const received = await drain(await fetch(path));
+  if (received !== bytes) throw new Error(`${path}: ${received} of ${bytes} bytes`);
+  return performance.now() - started;
+}
+
+/**
+ * POSTs `body` to `path`, whose receiver answers with the count it got (`{ bytes }`), and
+ * checks the count; resolves with the ms it took.
+ */
+export async function timedUpload(fetch: BenchFetch, path: string, body: Blob): Promise<number> {
+  const started = performance.now();
+  const answer = await fetch(path, { method: 'POST', body });
+  const { bytes: counted } = (await answer.json()) as { bytes: number };
+  if (counted !== body.size)
+    throw new Error(`${path}: the receiver got ${counted} of ${body.size}`);
+  return performance.now() - started;
+}
 
 export interface Comparison {
   benchPeer: BenchPeer;

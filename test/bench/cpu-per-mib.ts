@@ -13,10 +13,9 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { PATTERN } from './bench-upstream.js';
-import { openComparison } from './comparison.js';
+import { type BenchFetch, openComparison, timedDownload, timedUpload } from './comparison.js';
 import { startEdgeStack } from './edge-stack.js';
 import { cpuJiffies } from './machine-cpu.js';
-import { drain } from './peer-client.js';
 import { MiB } from './stats.js';
 
 const { values } = parseArgs({
@@ -37,33 +36,22 @@ const stack = await startEdgeStack({
 });
 const comparison = await openComparison(stack);
 const { session, raw, direct } = comparison;
-const expectAll = async (response: Promise<Response>) => {
-  const received = await drain(await response);
-  if (received !== bytes) throw new Error(`got ${received} of ${bytes} bytes`);
-};
+const download = (fetch: BenchFetch, path: string) => timedDownload(fetch, path, bytes);
 const body = new Blob(Array.from({ length: mib }, () => PATTERN));
-const uploaded = async (response: Promise<Response>) => {
-  const { bytes: counted } = (await (await response).json()) as { bytes: number };
-  if (counted !== bytes) throw new Error(`the receiver got ${counted} of ${bytes} bytes`);
-};
-const post = { method: 'POST', body } as const;
+const upload = (fetch: BenchFetch, path: string) => timedUpload(fetch, path, body);
+/** Plain HTTP to the upstream (Node's fetch needs `duplex` for a request body). */
+const http: BenchFetch = (path, init) =>
+  fetch(`${stack.upstream.url}${path}`, { ...init, duplex: 'half' } as RequestInit);
 const allPaths: [string, () => Promise<unknown>][] = [
   ['download: raw DataChannel', () => raw.download(bytes)],
-  ['download: PeerFetch without the edge', () => expectAll(direct.fetch(`/bytes?n=${bytes}`))],
-  ['download: the edge, device-API file', () => expectAll(session.fetch('/api/media/bench.bin'))],
-  ['download: the edge, HTTP upstream', () => expectAll(session.fetch(`/up/bytes?n=${bytes}`))],
-  [
-    'download: HTTP alone (no WebRTC)',
-    () => expectAll(fetch(`${stack.upstream.url}/bytes?n=${bytes}`)),
-  ],
+  ['download: PeerFetch without the edge', () => download(direct.fetch, `/bytes?n=${bytes}`)],
+  ['download: the edge, device-API file', () => download(session.fetch, '/api/media/bench.bin')],
+  ['download: the edge, HTTP upstream', () => download(session.fetch, `/up/bytes?n=${bytes}`)],
+  ['download: HTTP alone (no WebRTC)', () => download(http, `/bytes?n=${bytes}`)],
   ['upload: raw DataChannel', () => raw.upload(bytes)],
-  ['upload: PeerFetch without the edge', () => uploaded(direct.fetch('/upload', post))],
-  ['upload: the edge, HTTP upstream', () => uploaded(session.fetch('/up/upload', post))],
-  [
-    'upload: HTTP alone (no WebRTC)',
-    () =>
-      uploaded(fetch(`${stack.upstream.url}/upload`, { ...post, duplex: 'half' } as RequestInit)),
-  ],
+  ['upload: PeerFetch without the edge', () => upload(direct.fetch, '/upload')],
+  ['upload: the edge, HTTP upstream', () => upload(session.fetch, '/up/upload')],
+  ['upload: HTTP alone (no WebRTC)', () => upload(http, '/upload')],
 ];
 const words = values.only?.split(',');
 const paths = allPaths.filter(

@@ -12,11 +12,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createNodePeer } from '../helpers/peerjs-node.js';
 import { PATTERN } from './bench-upstream.js';
+import { openComparison, timedDownload, timedUpload } from './comparison.js';
 import { startEdgeStack } from './edge-stack.js';
-import { policyOf } from './node-throughput.js';
-import { drain, openRaw, startBenchPeer } from './peer-client.js';
 import { MiB, mibPerSecond } from './stats.js';
 
 const { values } = parseArgs({
@@ -45,43 +43,20 @@ function udpCounters(): UdpCounters {
 }
 
 const stack = await startEdgeStack();
-const benchPeer = await startBenchPeer(stack.signaling.port);
-const { peer } = await createNodePeer({ port: stack.signaling.port });
-const session = await stack.session();
-const raw = await openRaw(peer, benchPeer.id, policyOf(session), {
-  sources: { upstreamUrl: stack.upstream.url },
-});
+const comparison = await openComparison(stack);
+const { session, raw } = comparison;
 const uploadBody = new Blob(Array.from({ length: mib }, () => PATTERN));
-
-/** ms taken by `transfer`. */
-async function timed(transfer: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await transfer();
-  return performance.now() - started;
-}
 
 const transfers: [string, () => Promise<number>][] = [
   ['raw download from memory', () => raw.download(bytes)],
   ['raw download carrying the upstream', () => raw.upstreamDownload(bytes)],
   [
     'PeerFetch download via the edge',
-    () =>
-      timed(async () => {
-        const received = await drain(await session.fetch(`/up/bytes?n=${bytes}`));
-        if (received !== bytes) throw new Error(`download: ${received} of ${bytes} bytes`);
-      }),
+    () => timedDownload(session.fetch, `/up/bytes?n=${bytes}`, bytes),
   ],
   ['raw upload into memory', () => raw.upload(bytes)],
   ['raw upload forwarded to the upstream', () => raw.upstreamUpload(bytes)],
-  [
-    'PeerFetch upload via the edge',
-    () =>
-      timed(async () => {
-        const answer = await session.fetch('/up/upload', { method: 'POST', body: uploadBody });
-        const counted = ((await answer.json()) as { bytes: number }).bytes;
-        if (counted !== bytes) throw new Error(`upload: the upstream got ${counted} of ${bytes}`);
-      }),
-  ],
+  ['PeerFetch upload via the edge', () => timedUpload(session.fetch, '/up/upload', uploadBody)],
 ];
 const lines = new Map<string, string[]>(transfers.map(([name]) => [name, []]));
 try {
@@ -101,10 +76,7 @@ try {
     }
   }
 } finally {
-  raw.close();
-  await session.close();
-  peer.destroy();
-  await benchPeer.stop();
+  await comparison.close();
   await stack.stop();
 }
 console.log(`${mib} MiB each; datagrams counted in both directions:`);

@@ -15,9 +15,8 @@
  */
 import { parseArgs } from 'node:util';
 import { PATTERN } from './bench-upstream.js';
-import { openComparison } from './comparison.js';
+import { type BenchFetch, openComparison, timedDownload, timedUpload } from './comparison.js';
 import { startEdgeStack } from './edge-stack.js';
-import { drain } from './peer-client.js';
 import { MiB, mibPerSecond, summarize } from './stats.js';
 
 const { values } = parseArgs({
@@ -37,20 +36,8 @@ function record(name: string, ms: number) {
   speeds[name] = [...(speeds[name] ?? []), mibPerSecond(bytes, ms)];
 }
 
-type Fetch = typeof session.fetch;
-async function download(fetch: Fetch, path: string): Promise<number> {
-  const started = performance.now();
-  const received = await drain(await fetch(path));
-  if (received !== bytes) throw new Error(`${path}: ${received} of ${bytes} bytes`);
-  return performance.now() - started;
-}
-async function upload(fetch: Fetch, path: string): Promise<number> {
-  const started = performance.now();
-  const answer = await fetch(path, { method: 'POST', body: new Blob([pattern]) });
-  const { bytes: counted } = (await answer.json()) as { bytes: number };
-  if (counted !== bytes) throw new Error(`${path}: the receiver got ${counted} of ${bytes}`);
-  return performance.now() - started;
-}
+const download = (fetch: BenchFetch, path: string) => timedDownload(fetch, path, bytes);
+const upload = (fetch: BenchFetch, path: string) => timedUpload(fetch, path, new Blob([pattern]));
 
 /** Each path, run in this order every repetition: its name and one timed transfer in ms. */
 const paths: [string, () => Promise<number>][] = [

@@ -16,6 +16,23 @@ export class CutShortError extends Error {
   }
 }
 
+/**
+ * Calls `cutShort` once if the answer's connection is lost before its end: Node reports that
+ * as an error (ECONNRESET) or as a close without the message complete.
+ */
+export function onCutShort(message: IncomingMessage, cutShort: () => void): void {
+  let called = false;
+  const once = () => {
+    if (called) return;
+    called = true;
+    cutShort();
+  };
+  message.once('error', once);
+  message.once('close', () => {
+    if (!message.complete) once();
+  });
+}
+
 /** Buffer size for readers that bring none (a frame's worth). */
 const CHUNK_BYTES = 256 * 1024;
 
@@ -66,21 +83,16 @@ export function answerStream(message: IncomingMessage): ReadableStream<Uint8Arra
         ended = true;
         serve();
       });
-      const cutShort = () => {
-        if (ended || failed) return;
+      onCutShort(message, () => {
+        if (ended) return;
         failed = new CutShortError();
         queue.length = 0;
         queued = 0;
         try {
           controller.error(failed);
         } catch {
-          // Already closed.
+          // Already cancelled.
         }
-      };
-      // Node reports a connection lost mid-body as an error (ECONNRESET) or an early close.
-      message.once('error', cutShort);
-      message.once('close', () => {
-        if (!message.complete) cutShort();
       });
     },
     pull() {

@@ -10,7 +10,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { BufferedResponse, NULL_BODY_STATUSES, problemResponse } from '@peerfetch/shared';
-import { answerStream, CutShortError } from './answer-stream.js';
+import { answerStream, CutShortError, onCutShort } from './answer-stream.js';
 import { BodyTooLargeError, isBodyTooLarge, limitedReadable } from './body-limit.js';
 import { endToEndHeaders, headersOf } from './headers.js';
 import type { RouteHandler } from './router.js';
@@ -98,12 +98,7 @@ function readWhole(message: IncomingMessage): Promise<Uint8Array> {
     const chunks: Buffer[] = [];
     message.on('data', (chunk: Buffer) => chunks.push(chunk));
     message.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    // Node reports a connection lost mid-body as ECONNRESET; say what it means here.
-    const cutShort = () => reject(new CutShortError());
-    message.once('error', cutShort);
-    message.once('close', () => {
-      if (!message.complete) cutShort();
-    });
+    onCutShort(message, () => reject(new CutShortError()));
   });
 }
 
