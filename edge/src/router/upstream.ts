@@ -12,6 +12,13 @@ import type { Readable } from 'node:stream';
 import { BufferedResponse, NULL_BODY_STATUSES, problemResponse } from '@peerfetch/shared';
 import { answerStream, CutShortError, onCutShort } from './answer-stream.js';
 import { BodyTooLargeError, isBodyTooLarge, limitedReadable } from './body-limit.js';
+import {
+  CLIENT_FRAMING_HEADERS,
+  declaredLength,
+  frameUpstream,
+  framingErrorOf,
+  RequestFramingError,
+} from './framing.js';
 import { endToEndHeaders, headersOf } from './headers.js';
 import type { RouteHandler } from './router.js';
 
@@ -113,11 +120,13 @@ class StallError extends Error {
  * Sends the request (streaming its body) and resolves with the upstream's response head.
  * Fails with a StallError when nothing moves for `timeoutMs`: neither a body chunk passing
  * to the upstream nor, once the request is sent, its answer. A long upload that keeps
- * moving never times out.
+ * moving never times out. A failing body destroys the request and its socket, so a
+ * connection that carried part of a body never returns to the pool.
  */
 function forward(
   url: URL,
   request: Request,
+  headers: Headers,
   source: Readable | null,
   signal: AbortSignal,
   timeoutMs: number,
@@ -126,7 +135,7 @@ function forward(
   return new Promise((resolve, reject) => {
     const outgoing = (secure ? httpsRequest : httpRequest)(url, {
       method: request.method,
-      headers: headerObject(endToEndHeaders(request.headers, ['host'])),
+      headers: headerObject(headers),
       agent: secure ? agents.https : agents.http,
       signal,
     });
@@ -175,18 +184,38 @@ function stallProblem(stall: Stall, label: string, timeoutMs: number): Response 
   }
 }
 
+function framingProblem(error: RequestFramingError): Response {
+  const title = error.status === 417 ? { title: 'Expectation Failed' } : {};
+  return problemResponse(error.status, error.message, title);
+}
+
 export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
   const prefix = upstreamPrefix(options.baseUrl);
   return async (request, rest) => {
-    const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-    if (declared > options.maxBodyBytes) {
+    const hasBody = request.body !== null;
+    let declared: number | undefined;
+    try {
+      declared = declaredLength(request.headers, hasBody);
+    } catch (error) {
+      if (!(error instanceof RequestFramingError)) throw error;
+      return framingProblem(error);
+    }
+    if (declared !== undefined && declared > options.maxBodyBytes) {
       return problemResponse(413, `request body is larger than ${options.maxBodyBytes} bytes`);
     }
+    const headers = frameUpstream(
+      endToEndHeaders(request.headers, ['host', ...CLIENT_FRAMING_HEADERS]),
+      hasBody,
+      declared,
+    );
     try {
-      const body = request.body ? limitedReadable(request.body, options.maxBodyBytes) : null;
+      const body = request.body
+        ? limitedReadable(request.body, options.maxBodyBytes, declared)
+        : null;
       const upstream = await forward(
         new URL(prefix + rest),
         request,
+        headers,
         body,
         // A client that cancels, even mid-body, stops the upstream call.
         request.signal,
@@ -208,6 +237,8 @@ export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
       return new Response(answerStream(upstream), init);
     } catch (error) {
       if (request.signal.aborted) throw request.signal.reason;
+      const framing = framingErrorOf(error);
+      if (framing) return framingProblem(framing);
       if (isBodyTooLarge(error)) {
         return problemResponse(413, new BodyTooLargeError(options.maxBodyBytes).message);
       }
@@ -218,6 +249,13 @@ export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
         return stallProblem(error.stall, options.label, options.timeoutMs);
       }
       const code = errorCode(error);
+      // Control characters that the head codec lets through but node:http will not send.
+      if (code === 'ERR_INVALID_CHAR') {
+        return problemResponse(
+          400,
+          `a request header cannot be forwarded: ${(error as Error).message}`,
+        );
+      }
       if (code && UNREACHABLE.has(code)) {
         return problemResponse(502, `upstream ${options.label} is unreachable (${code})`);
       }
