@@ -26,6 +26,7 @@ class FakeConnection extends EventEmitter implements IncomingConnection {
   closed = false;
   readonly open = true;
   readonly peerConnection = { sctp: { maxMessageSize: 262144 } };
+  readonly connectionId = `dc_${Math.random().toString(36).slice(2)}`;
   constructor(
     readonly dataChannel: MemoryChannel,
     readonly reliable = true,
@@ -63,8 +64,9 @@ afterEach(() => {
   forgotten = [];
 });
 
-function manager(maxSessions = 4): SessionManager {
+function manager(maxSessions = 4, preAuthDeadlineMs?: number): SessionManager {
   return createSessionManager({
+    preAuthDeadlineMs,
     handler: async (request) => {
       handled++;
       return new Response(`hello ${new URL(request.url).pathname}`);
@@ -144,6 +146,37 @@ describe('session manager', () => {
     expect(response.headers.get('retry-after')).toBe('10');
     expect(sessions.size).toBe(1);
     expect(await (await first.fetch('/y')).text()).toBe('hello /y');
+  });
+
+  it('never counts sessions that have not authenticated against the limit', async () => {
+    const sessions = manager(1);
+    // Strangers that opened a channel and stay silent in the handshake.
+    const silent = [1, 2, 3].map(() => {
+      const [, serverChannel] = createMemoryChannelPair();
+      const connection = new FakeConnection(serverChannel, true, 'raw', 'stranger');
+      sessions.accept(connection);
+      return connection;
+    });
+    const paired = connect(sessions);
+    await paired.client.ready;
+    expect(await (await paired.fetch('/mine')).text()).toBe('hello /mine');
+    expect(sessions.size).toBe(1);
+    expect(silent.some((connection) => connection.closed)).toBe(false);
+  });
+
+  it('closes a connection that has not authenticated by the deadline', async () => {
+    const sessions = manager(4, 300);
+    const [clientChannel, serverChannel] = createMemoryChannelPair();
+    const connection = new FakeConnection(serverChannel, true, 'raw', 'stranger');
+    sessions.accept(connection);
+    clientChannel.send(rawFrames.hello());
+    const paired = connect(sessions);
+    await paired.client.ready;
+    await expect.poll(() => connection.closed, { timeout: 3000 }).toBe(true);
+    // The deadline ends only handshakes: the authenticated session outlives it.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(paired.client.isClosed).toBe(false);
+    expect(await (await paired.fetch('/after')).text()).toBe('hello /after');
   });
 
   it('drops a client that sends garbage and keeps serving the others', async () => {

@@ -25,6 +25,7 @@ import {
 /** The part of a PeerJS DataConnection the manager uses. */
 export interface IncomingConnection {
   readonly peer: string;
+  readonly connectionId: string;
   readonly reliable: boolean;
   readonly serialization: string;
   readonly open: boolean;
@@ -37,7 +38,11 @@ export interface IncomingConnection {
 export interface SessionManagerOptions {
   handler: RequestHandler;
   logger: Logger;
-  /** Concurrent sessions; connections beyond this are answered 503 and closed. */
+  /**
+   * Concurrent authenticated sessions; sessions beyond this are answered 503 and closed.
+   * Connections that have not authenticated yet never count here (the signaling guard caps
+   * them), so strangers cannot take a paired client's place.
+   */
   maxSessions: number;
   /** Requests in flight per session (more get 429). */
   maxConcurrentRequests: number;
@@ -55,8 +60,13 @@ export interface SessionManagerOptions {
   authenticatorFor(connection: IncomingConnection, log: Logger): Authenticator;
   /** Removes a client's pairing (`DELETE /.well-known/peerfetch/pairing`). */
   forgetClient(clientId: string): Promise<void>;
-  /** A connection that is not open after this many ms is dropped. Default 20000. */
-  openTimeoutMs?: number;
+  /** Called once a connection's client has proved its pairing. */
+  onAuthenticated?(connection: IncomingConnection): void;
+  /**
+   * A connection that has not opened and authenticated this many ms after it arrived is
+   * closed, so an unauthenticated peer holds its resources only briefly. Default 20000.
+   */
+  preAuthDeadlineMs?: number;
   /** How long a refused session stays up so its 503 can be read. Default 5000. */
   refusalLingerMs?: number;
 }
@@ -82,7 +92,17 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const byClient = new Map<string, Set<PeerFetchSession>>();
   /** Connections of ended sessions, waiting for their channel to close (held-channel.ts). */
   const hangingUp = new Set<Promise<void>>();
+  /** Sessions still in their handshake: closed at shutdown, never counted as served. */
+  const unauthenticated = new Set<PeerFetchSession>();
   const { logger } = options;
+
+  const busy = async () =>
+    problemResponse(
+      503,
+      `this device already serves ${options.maxSessions} sessions`,
+      {},
+      { 'retry-after': '10' },
+    );
 
   /** Closes the connection once the session's channel has closed; closeAll waits for it. */
   function hangUp(connection: IncomingConnection, held: HeldChannel | undefined): Promise<void> {
@@ -110,42 +130,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
    * would lose the client's first frames: @roamhq/wrtc dispatches events through
    * process.nextTick, so a message queued with 'open' runs before any promise continuation.
    */
-  function onOpen(connection: IncomingConnection, log: Logger, setup: () => void) {
-    if (connection.open) {
-      setup();
-      return;
-    }
-    const timer = setTimeout(() => {
-      log.warn('connection did not open in time');
-      connection.close();
-    }, options.openTimeoutMs ?? 20_000);
-    connection.on('open', () => {
-      clearTimeout(timer);
-      setup();
-    });
-    connection.on('close', () => clearTimeout(timer));
-  }
-
-  function refuse(
-    connection: IncomingConnection,
-    session: PeerFetchSession,
-    held: HeldChannel | undefined,
-  ) {
-    const busy = async () =>
-      problemResponse(
-        503,
-        `this device already serves ${options.maxSessions} sessions`,
-        {},
-        {
-          'retry-after': '10',
-        },
-      );
-    serveRequests(session, busy, { maxConcurrentRequests: 4, logger: logger });
-    const timer = setTimeout(() => session.close(), options.refusalLingerMs ?? 5000);
-    void session.closed.then(() => {
-      clearTimeout(timer);
-      return hangUp(connection, held);
-    });
+  function onOpen(connection: IncomingConnection, setup: () => void) {
+    if (connection.open) setup();
+    else connection.on('open', setup);
   }
 
   function accept(connection: IncomingConnection) {
@@ -166,10 +153,19 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       onRemoteDataChannel(connection.peerConnection, (channel) => {
         held ??= holdMessages(channel, connection.peerConnection);
       });
-    onOpen(connection, log, () => {
+    let session: PeerFetchSession | undefined;
+    const deadlineMs = options.preAuthDeadlineMs ?? 20_000;
+    const deadline = setTimeout(() => {
+      log.info({ deadlineMs }, 'connection did not open and authenticate in time; closing');
+      if (session) session.close();
+      else connection.close();
+    }, deadlineMs);
+    connection.on('close', () => clearTimeout(deadline));
+    onOpen(connection, () => {
       try {
-        serve(connection, log, held);
+        session = serve(connection, log, held, () => clearTimeout(deadline));
       } catch (error) {
+        clearTimeout(deadline);
         log.error({ err: (error as Error).message }, 'could not set up a session');
         connection.close();
       }
@@ -177,7 +173,12 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   }
 
   /** Runs synchronously within the 'open' event (see onOpen). */
-  function serve(connection: IncomingConnection, log: Logger, held: HeldChannel | undefined) {
+  function serve(
+    connection: IncomingConnection,
+    log: Logger,
+    held: HeldChannel | undefined,
+    onAuthenticated: () => void,
+  ): PeerFetchSession {
     const session = openSession(held ?? connection.dataChannel, {
       role: 'server',
       maxMessageSize: options.maxMessageSizeOf(connection.peerConnection),
@@ -187,20 +188,37 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       authenticate: options.authenticatorFor(connection, log),
     });
     connection.on('close', () => session.close());
-    if (sessions.size >= options.maxSessions) {
-      log.warn({ sessions: sessions.size }, 'session limit reached; refusing');
-      refuse(connection, session, held);
-      held?.release();
-      return;
-    }
-    track(connection.peer, session);
-    log.info({ sessions: sessions.size }, 'session opened');
+    unauthenticated.add(session);
+    /**
+     * Only an authenticated session takes a place among `maxSessions`. The verdict is made
+     * on the first of `ready` and the first request, whichever runs first: wrtc's message
+     * events (process.nextTick) can overtake the promise continuation.
+     */
+    let verdict: 'served' | 'refused' | undefined;
+    const decide = () => {
+      if (verdict) return verdict;
+      unauthenticated.delete(session);
+      onAuthenticated();
+      options.onAuthenticated?.(connection);
+      if (sessions.size >= options.maxSessions) {
+        log.warn({ sessions: sessions.size }, 'session limit reached; refusing');
+        const timer = setTimeout(() => session.close(), options.refusalLingerMs ?? 5000);
+        void session.closed.then(() => clearTimeout(timer));
+        verdict = 'refused';
+        return verdict;
+      }
+      track(connection.peer, session);
+      log.info({ sessions: sessions.size }, 'session opened');
+      verdict = 'served';
+      return verdict;
+    };
     void session.closed.then((reason) => {
-      untrack(connection.peer, session);
+      unauthenticated.delete(session);
+      if (verdict === 'served') untrack(connection.peer, session);
       void hangUp(connection, held);
       if (reason)
         log.warn({ err: reason.message, errName: reason.name }, 'session ended with an error');
-      else log.info({ sessions: sessions.size }, 'session closed');
+      else if (verdict === 'served') log.info({ sessions: sessions.size }, 'session closed');
     });
     // The session itself holds requests back until the handshake (and authentication) succeed.
     const handler = withForgetEndpoint(options.handler, {
@@ -208,14 +226,15 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       forget: options.forgetClient,
       endSession: () => session.close(),
     });
-    serveRequests(session, handler, {
+    serveRequests(session, (request) => (decide() === 'served' ? handler(request) : busy()), {
       maxConcurrentRequests: options.maxConcurrentRequests,
       logger: log,
     });
     held?.release();
-    session.ready.catch((error: Error) => {
+    session.ready.then(decide, (error: Error) => {
       log.warn({ err: error.message }, 'session handshake failed');
     });
+    return session;
   }
 
   return {
@@ -236,7 +255,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       return own.length;
     },
     async closeAll(timeoutMs = SHUTDOWN_HANG_UP_MS) {
-      const closing = [...sessions].map((session) => {
+      const closing = [...sessions, ...unauthenticated].map((session) => {
         session.close();
         return session.closed;
       });
