@@ -5,6 +5,7 @@
  * real WebRTC strangers holding handshakes open. Each attack is checked to have arrived
  * (the edge counts what it dropped), and through each a paired client keeps being served.
  */
+import { FrameType, framesOf, rawFrames } from '@peerfetch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceEnvironment } from '../bench/edge-stack.js';
 import {
@@ -20,7 +21,7 @@ import {
   type PairedIdentity,
   pairClient,
 } from '../helpers/pairing.js';
-import { createNodePeer, type OpenNodePeer } from '../helpers/peerjs-node.js';
+import { createNodePeer, type OpenNodePeer, waitForOpen } from '../helpers/peerjs-node.js';
 import { type StartedSignaling, startSignaling } from '../helpers/signaling.js';
 import {
   cannedOfferSdp,
@@ -61,6 +62,13 @@ async function startTestEdge(): Promise<StartedEdge> {
   });
 }
 
+/** Waits until the offer flood's admitted connections, which never complete ICE, are closed by the edge's deadline. */
+async function noPendingConnections() {
+  await expect
+    .poll(async () => (await signalingStatus()).pendingConnections, { timeout: 30_000 })
+    .toBe(0);
+}
+
 async function expectServed(client: ClientSession) {
   const response = await client.fetch('/api/device');
   expect(response.status).toBe(200);
@@ -68,7 +76,9 @@ async function expectServed(client: ClientSession) {
 }
 
 beforeAll(async () => {
-  signaling = await startSignaling();
+  // Every stranger here comes from 127.0.0.1: the server's per-address caps (their own
+  // tests) would refuse them before they could reach the edge.
+  signaling = await startSignaling({ NEW_IDS_PER_ADDRESS: '100000', WS_RATE_LIMIT: '100000' });
   stateDir = await makeStateDir();
   edge = await startTestEdge();
   paired = await pairClient(signaling.port, edge);
@@ -207,11 +217,38 @@ describe('the edge against hostile strangers at the signaling server', () => {
     for (const stranger of strangers) stranger.close();
   });
 
+  it('answers nothing but the handshake before authentication: a PING flood ends that session', async () => {
+    await noPendingConnections();
+    const stranger = await createNodePeer({ port: signaling.port });
+    const connection = stranger.peer.connect(edge.peerId, { reliable: true, serialization: 'raw' });
+    await waitForOpen(connection);
+    const channel = connection.dataChannel;
+    channel.binaryType = 'arraybuffer';
+    const received: number[] = [];
+    channel.addEventListener('message', (event: MessageEvent<ArrayBuffer>) => {
+      for (const frame of framesOf(new Uint8Array(event.data))) received.push(frame.type);
+    });
+    const closed = new Promise<void>((resolve) =>
+      channel.addEventListener('close', () => resolve()),
+    );
+    channel.send(rawFrames.hello());
+    let sent = 0;
+    for (; sent < 2000 && channel.readyState === 'open'; sent++) {
+      channel.send(rawFrames.ping(sent));
+      if (sent % 100 === 99) await new Promise((r) => setTimeout(r, 1));
+    }
+    await closed;
+    // The edge said HELLO and, on the first PING, ERROR; it never answered a PING.
+    expect(sent).toBeGreaterThan(0);
+    expect(received).not.toContain(FrameType.Pong);
+    expect(received).toContain(FrameType.Error);
+    expect(edge.running()).toBe(true);
+    await expectServed(session);
+    stranger.peer.destroy();
+  });
+
   it('never lets strangers holding handshakes take a paired client’s place', async () => {
-    // The offer flood's admitted connections never completed ICE: the deadline frees them.
-    await expect
-      .poll(async () => (await signalingStatus()).pendingConnections, { timeout: 30_000 })
-      .toBe(0);
+    await noPendingConnections();
     // With PEERFETCH_MAX_SESSIONS=2, sixteen strangers that open real channels and never
     // authenticate would have kept every paired client at 503.
     const strangers: OpenNodePeer[] = [];

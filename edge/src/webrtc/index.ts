@@ -5,6 +5,7 @@
  */
 import type { Peer as PeerClass } from 'peerjs';
 import WebSocket from 'ws';
+import { MAX_SDP_BYTES, OVERSIZE_TYPE } from './signaling-messages.js';
 
 export type { DataConnection, Peer, PeerOptions } from 'peerjs';
 
@@ -16,15 +17,31 @@ export type { DataConnection, Peer, PeerOptions } from 'peerjs';
 export const SIGNALING_PING_INTERVAL_MS = 10_000;
 
 /**
+ * The largest signaling message the edge parses. Relayed messages are small (a data-channel
+ * offer is about 1 KB, MAX_SDP_BYTES at most); a stranger's megabytes of junk are replaced by
+ * OVERSIZE_MESSAGE before PeerJS's JSON.parse, and the signaling guard counts them.
+ */
+export const MAX_SIGNALING_MESSAGE_BYTES = MAX_SDP_BYTES + 4096;
+
+/** The WebSocket PeerJS gets (see QuietWebSocket) hands this on in place of a huge message. */
+export const OVERSIZE_MESSAGE = JSON.stringify({ type: OVERSIZE_TYPE });
+
+const byteLengthOf = (data: WebSocket.RawData) =>
+  Array.isArray(data)
+    ? data.reduce((sum, part) => sum + part.byteLength, 0)
+    : (data as ArrayBuffer | Buffer).byteLength;
+
+/**
  * The WebSocket PeerJS gets. `ws` emits 'error' on its EventEmitter when a connection
  * fails; PeerJS only sets `onclose`, and an 'error' with no listener would crash the
  * process. The 'close' that follows every error is what PeerJS reacts to, so the error
  * itself can be ignored here. It also pings, to notice a silently dead connection.
  */
-class QuietWebSocket extends WebSocket {
+export class QuietWebSocket extends WebSocket {
   constructor(address: string | URL, protocols?: string | string[]) {
     super(address, protocols);
     this.on('error', () => {});
+    this.screenMessages();
     let alive = true;
     let timer: NodeJS.Timeout | undefined;
     this.on('pong', () => {
@@ -42,6 +59,30 @@ class QuietWebSocket extends WebSocket {
       timer.unref();
     });
     this.on('close', () => clearInterval(timer));
+  }
+
+  /**
+   * PeerJS reads messages through `onmessage`; this one hands on OVERSIZE_MESSAGE instead of
+   * a message over MAX_SIGNALING_MESSAGE_BYTES, without decoding it.
+   */
+  private screenMessages() {
+    let handler: ((event: { data: unknown }) => void) | null = null;
+    let listener: ((data: WebSocket.RawData, isBinary: boolean) => void) | undefined;
+    Object.defineProperty(this, 'onmessage', {
+      configurable: true,
+      get: () => handler,
+      set: (next: typeof handler) => {
+        if (listener) this.off('message', listener);
+        handler = next;
+        listener = undefined;
+        if (!next) return;
+        listener = (data, isBinary) => {
+          if (byteLengthOf(data) > MAX_SIGNALING_MESSAGE_BYTES) next({ data: OVERSIZE_MESSAGE });
+          else next({ data: isBinary ? data : data.toString() });
+        };
+        this.on('message', listener);
+      },
+    });
   }
 }
 

@@ -77,8 +77,12 @@ export const serverMessage = z.discriminatedUnion('type', [
 export type RelayedMessage = z.infer<typeof relayedMessage>;
 export type ServerMessage = z.infer<typeof serverMessage>;
 
+/** What the signaling socket hands on in place of a message too large to parse (index.ts). */
+export const OVERSIZE_TYPE = 'PEERFETCH-OVERSIZE';
+
 /** Why a message was dropped; each is counted separately in the edge's status. */
 export type DropReason =
+  | 'oversize'
   | 'malformed'
   | 'media-call'
   | 'unsupported-connection'
@@ -101,6 +105,7 @@ export function classifySignalingMessage(message: unknown): Classified {
   if (server.success) return { kind: 'server', message: server.data };
   const relayed = relayedMessage.safeParse(message);
   if (relayed.success) return { kind: 'relayed', message: relayed.data };
+  if (type === OVERSIZE_TYPE) return { kind: 'drop', reason: 'oversize' };
   if (type === 'ANSWER') return { kind: 'drop', reason: 'answer-unsolicited' };
   if (type === 'OFFER') {
     const payloadType = (message as { payload?: { type?: unknown } }).payload?.type;
