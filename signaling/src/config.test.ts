@@ -35,6 +35,11 @@ describe('parseConfig', () => {
       pwaDir: undefined,
       logLevel: 'info',
       roomSecretGenerated: true,
+      reservationTtlMs: 7 * 86_400_000,
+      maxReservations: 50_000,
+      newIdsPerAddress: 60,
+      maxSocketsPerAddress: 64,
+      maxMembersPerAddress: 32,
     });
     expect(config.roomSecret.length).toBeGreaterThanOrEqual(32);
     expect(parseConfig({}).roomSecret).not.toBe(config.roomSecret);
@@ -55,6 +60,11 @@ describe('parseConfig', () => {
       TURN_TTL: '600',
       LOG_LEVEL: 'debug',
       ROOMS_RATE_LIMIT: '5',
+      RESERVATION_TTL: '3600',
+      MAX_RESERVATIONS: '6000',
+      NEW_IDS_PER_ADDRESS: '10',
+      MAX_SOCKETS_PER_ADDRESS: '8',
+      MAX_MEMBERS_PER_ADDRESS: '3',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -69,7 +79,23 @@ describe('parseConfig', () => {
       turnTtlSeconds: 600,
       logLevel: 'debug',
       roomsRateLimit: 5,
+      reservationTtlMs: 3_600_000,
+      maxReservations: 6000,
+      newIdsPerAddress: 10,
+      maxSocketsPerAddress: 8,
+      maxMembersPerAddress: 3,
     });
+  });
+
+  it('keeps room for a reservation per connected peer', () => {
+    expect(issuesOf({ MAX_RESERVATIONS: '100' })).toEqual([
+      'MAX_RESERVATIONS: must be at least CONCURRENT_LIMIT',
+    ]);
+    expect(parseConfig({ MAX_RESERVATIONS: '100', CONCURRENT_LIMIT: '100' }).maxReservations).toBe(
+      100,
+    );
+    expect(issuesOf({ RESERVATION_TTL: '10' })[0]).toMatch(/^RESERVATION_TTL: /);
+    expect(issuesOf({ MAX_SOCKETS_PER_ADDRESS: '0' })[0]).toMatch(/^MAX_SOCKETS_PER_ADDRESS: /);
   });
 
   it('reads TRUST_PROXY the way express does', () => {

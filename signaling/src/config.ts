@@ -47,6 +47,16 @@ export interface SignalingConfig {
   iceRateLimit: number;
   /** New WebSocket connections per window per client address. Default 60. */
   wsRateLimit: number;
+  /** How long a peer id stays reserved for its token after it was last connected, in ms. Default 7 days. */
+  reservationTtlMs: number;
+  /** Most peer id reservations held; the oldest-unseen go first. Default 50000. */
+  maxReservations: number;
+  /** New peer id reservations per hour per client address. Default 60. */
+  newIdsPerAddress: number;
+  /** Open PeerJS sockets per client address. Default 64. */
+  maxSocketsPerAddress: number;
+  /** Room members whose join came from one client address. Default 32. */
+  maxMembersPerAddress: number;
 }
 
 /** Thrown by {@link parseConfig}; `issues` are one line per bad variable. */
@@ -169,6 +179,11 @@ const envSchema = z.object({
   ROOMS_RATE_LIMIT: int(1, 1_000_000, 120),
   ICE_RATE_LIMIT: int(1, 1_000_000, 60),
   WS_RATE_LIMIT: int(1, 1_000_000, 60),
+  RESERVATION_TTL: int(60, 90 * 86_400, 7 * 86_400),
+  MAX_RESERVATIONS: int(1, 10_000_000, 50_000),
+  NEW_IDS_PER_ADDRESS: int(1, 1_000_000, 60),
+  MAX_SOCKETS_PER_ADDRESS: int(1, 1_000_000, 64),
+  MAX_MEMBERS_PER_ADDRESS: int(1, 10_000, 32),
 });
 
 /**
@@ -191,6 +206,9 @@ export function parseConfig(env: Record<string, string | undefined>): SignalingC
     issues.push('TURN_SECRET: required when TURN_URLS is set');
   if (e.TURN_SECRET && e.TURN_URLS.length === 0)
     issues.push('TURN_URLS: required when TURN_SECRET is set');
+  // Connected ids are never evicted, so the book must have room for every connected peer.
+  if (e.MAX_RESERVATIONS < e.CONCURRENT_LIMIT)
+    issues.push('MAX_RESERVATIONS: must be at least CONCURRENT_LIMIT');
   if (issues.length > 0) throw new ConfigError(issues);
 
   return {
@@ -214,6 +232,11 @@ export function parseConfig(env: Record<string, string | undefined>): SignalingC
     roomsRateLimit: e.ROOMS_RATE_LIMIT,
     iceRateLimit: e.ICE_RATE_LIMIT,
     wsRateLimit: e.WS_RATE_LIMIT,
+    reservationTtlMs: e.RESERVATION_TTL * 1000,
+    maxReservations: e.MAX_RESERVATIONS,
+    newIdsPerAddress: e.NEW_IDS_PER_ADDRESS,
+    maxSocketsPerAddress: e.MAX_SOCKETS_PER_ADDRESS,
+    maxMembersPerAddress: e.MAX_MEMBERS_PER_ADDRESS,
   };
 }
 
@@ -241,4 +264,13 @@ Configured by environment variables (see signaling/README.md):
   ROOMS_RATE_LIMIT     /rooms requests per window per address    (default 120)
   ICE_RATE_LIMIT       /ice requests per window per address      (default 60)
   WS_RATE_LIMIT        new WebSockets per window per address     (default 60)
+  RESERVATION_TTL      seconds a peer id stays reserved for its
+                       token after it was last connected         (default 604800, 7 days)
+  MAX_RESERVATIONS     peer id reservations held; at least
+                       CONCURRENT_LIMIT                          (default 50000)
+  NEW_IDS_PER_ADDRESS  new peer ids an address reserves per hour (default 60)
+  MAX_SOCKETS_PER_ADDRESS
+                       open PeerJS sockets per address           (default 64)
+  MAX_MEMBERS_PER_ADDRESS
+                       room members joined from one address      (default 32)
 `;

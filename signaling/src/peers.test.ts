@@ -38,8 +38,8 @@ describe('createPeerDirectory', () => {
     const peers = createPeerDirectory();
     const old = client('a', 'old');
     const newer = client('a', 'new');
-    peers.connected(old);
-    peers.connected(newer);
+    expect(peers.connected(old)).toBeUndefined();
+    expect(peers.connected(newer)).toEqual({ client: old, socket: old.getSocket() });
     expect(peers.disconnected(old)).toBe(false);
     expect(peers.verify('a', 'new')).toBe(true);
   });

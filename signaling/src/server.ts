@@ -5,17 +5,23 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ExpressPeerServer } from 'peer';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { createOpenCounter, createWindowQuota } from './address-limits.js';
+import { createAdmission } from './admission.js';
 import { corsOptions, createApp } from './app.js';
 import { clientAddressResolver } from './client-address.js';
 import type { SignalingConfig } from './config.js';
+import { GatedWebSocketServer } from './gated-wss.js';
 import { createMetrics, type SignalingMetrics } from './metrics.js';
 import { createPeerDirectory } from './peers.js';
 import { connectionRateLimiter } from './rate-limit.js';
+import { createReservationBook } from './reservations.js';
 import { createRoomRegistry } from './rooms.js';
 
 /** Largest signaling message: an SDP offer with many candidates is a few KiB. */
 const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
+
+/** The window of NEW_IDS_PER_ADDRESS. */
+const NEW_IDS_WINDOW_MS = 60 * 60 * 1000;
 
 /** How long close() lets open HTTP requests finish before cutting them. */
 const CLOSE_GRACE_MS = 3000;
@@ -42,15 +48,45 @@ export function createSignalingServer(
   const log = logger.child({ module: 'server' });
   const peerLog = logger.child({ module: 'peers' });
   const peers = createPeerDirectory();
-  const rooms = createRoomRegistry({ maxRoomSize: config.maxRoomSize, now });
-  const metrics = createMetrics({ peers: () => peers.size, rooms: () => rooms.roomCount });
+  const rooms = createRoomRegistry({
+    maxRoomSize: config.maxRoomSize,
+    maxMembersPerAddress: config.maxMembersPerAddress,
+    now,
+  });
+  const reservations = createReservationBook({
+    ttlMs: config.reservationTtlMs,
+    maxReservations: config.maxReservations,
+    now,
+    onEvicted: () => metrics.reservationsEvicted.inc(),
+    onExpired: () => metrics.reservationsExpired.inc(),
+  });
+  const metrics = createMetrics({
+    peers: () => peers.size,
+    rooms: () => rooms.roomCount,
+    reservations: () => reservations.size,
+  });
   const wsLimiter = connectionRateLimiter({
     windowMs: config.rateLimitWindowMs,
     limit: config.wsRateLimit,
   });
   const addressOf = clientAddressResolver(config.trustProxy);
+  const admission = createAdmission({
+    peerKey: config.peerKey,
+    addressOf,
+    reservations,
+    newIds: createWindowQuota({
+      limit: config.newIdsPerAddress,
+      windowMs: NEW_IDS_WINDOW_MS,
+      now,
+    }),
+    sockets: createOpenCounter(config.maxSocketsPerAddress),
+    peers,
+    metrics,
+    logger: peerLog,
+    now,
+  });
   let running = true;
-  let wss: WebSocketServer | undefined;
+  let wss: GatedWebSocketServer | undefined;
 
   const httpServer = createServer();
   const peerServer = ExpressPeerServer(httpServer, {
@@ -61,31 +97,34 @@ export function createSignalingServer(
     allow_discovery: false,
     corsOptions: corsOptions(config.corsOrigins),
     createWebSocketServer: (wsOptions) => {
-      wss = new WebSocketServer({
-        ...wsOptions,
-        maxPayload: MAX_WS_PAYLOAD_BYTES,
-        verifyClient: (info, done) => {
-          wsLimiter.allow(addressOf(info.req)).then(
-            (allowed) => {
-              if (allowed) return done(true);
-              metrics.rejections.inc({ reason: 'ws_rate_limited' });
-              done(false, 429, 'Too Many Requests', {
-                'Retry-After': String(wsLimiter.retryAfterSeconds),
-              });
-            },
-            () => done(false, 500, 'Internal Server Error'),
-          );
+      wss = new GatedWebSocketServer(
+        {
+          ...wsOptions,
+          maxPayload: MAX_WS_PAYLOAD_BYTES,
+          verifyClient: (info, done) => {
+            wsLimiter.allow(addressOf(info.req)).then(
+              (allowed) => {
+                if (allowed) return done(true);
+                metrics.rejections.inc({ reason: 'ws_rate_limited' });
+                done(false, 429, 'Too Many Requests', {
+                  'Retry-After': String(wsLimiter.retryAfterSeconds),
+                });
+              },
+              () => done(false, 500, 'Internal Server Error'),
+            );
+          },
         },
-      });
+        (socket, req) => admission.admit(socket, req),
+      );
       return wss;
     },
   });
   peerServer.on('connection', (client) => {
-    peers.connected(client);
+    admission.connected(client);
     peerLog.debug({ peer: client.getId() }, 'peer connected');
   });
   peerServer.on('disconnect', (client) => {
-    if (peers.disconnected(client)) rooms.leave(client.getId());
+    if (admission.disconnected(client)) rooms.leave(client.getId());
     peerLog.debug({ peer: client.getId() }, 'peer disconnected');
   });
   peerServer.on('message', (_client, message) => {

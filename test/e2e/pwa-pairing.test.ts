@@ -26,6 +26,8 @@ import { type StartedSignaling, startSignaling } from '../helpers/signaling.js';
 const KEY = 'peerjs';
 const EDGE_NAME = 'Attic NAS';
 const EDGE_ID = randomPeerId('edge');
+/** The server reserves EDGE_ID for the token that first registered it: every test edge uses it. */
+const EDGE_TOKEN = 'e2e-edge-token-0123456789abcdef';
 const CODE = '384615';
 
 /** An edge in this process: who is paired, what reached its handler, how often it was dialled. */
@@ -40,16 +42,20 @@ async function startTestEdge(
   signalingPort: number,
   options: { code?: string; clients?: Map<string, Uint8Array> },
 ): Promise<TestEdge> {
-  // The id may still be held by a peer that just left: retry until the server frees it.
+  // With EDGE_TOKEN the id is taken over at once from a peer that just left; the retries
+  // only cover a registration that fails for another reason.
   let opened: Awaited<ReturnType<typeof createNodePeer>> | undefined;
   for (let i = 0; !opened; i++) {
-    opened = await createNodePeer({ port: signalingPort, id: EDGE_ID, key: KEY }).catch(
-      async (error: unknown) => {
-        if (i >= 20) throw error;
-        await new Promise((r) => setTimeout(r, 250));
-        return undefined;
-      },
-    );
+    opened = await createNodePeer({
+      port: signalingPort,
+      id: EDGE_ID,
+      token: EDGE_TOKEN,
+      key: KEY,
+    }).catch(async (error: unknown) => {
+      if (i >= 20) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+      return undefined;
+    });
   }
   const peer: Peer = opened.peer;
   peer.on('error', () => {});
@@ -180,7 +186,9 @@ describe('pairing the PWA (in-process edge, real WebRTC)', () => {
   it('refuses an impostor under the edge id: "not verified", no request, no retry by itself', async () => {
     const realClients = edge.clients;
     edge.stop();
-    // Someone else registers the edge's id; it knows the phone's id but not the key.
+    // Someone else holds the edge's id (a hostile signaling server can hand it to anyone;
+    // here it borrows the edge's token, the only way past this server's reservation). It
+    // knows the phone's id but not the key.
     const forged = new Map([...realClients.keys()].map((id) => [id, new Uint8Array(32).fill(7)]));
     const impostor = await startTestEdge(signaling.port, { clients: forged });
     const problem = page.getByTestId('auth-problem').first();

@@ -33,15 +33,31 @@ function sender(connection: DataConnection) {
   };
 }
 
+/**
+ * The token the relay holds the edge's id with on the malicious server: one for every relay,
+ * since a signaling server reserves an id for the token that first registered it.
+ */
+const RELAY_EDGE_TOKEN = 'relay-edge-token-0123456789';
+
 export async function startRelay(options: {
   maliciousPort: number;
   realPort: number;
   edgeId: string;
+  /**
+   * Phones' tokens by peer id, as a malicious signaling server learns them (a client sends its
+   * token in its WebSocket URL). The real server reserves a phone's id for its token, so the
+   * relay needs it to register there under the id of a phone the real server has seen.
+   */
+  phoneTokens?: Record<string, string>;
 }): Promise<Relay> {
   const messages: RelayedMessage[] = [];
   const phones: string[] = [];
   const peers: Peer[] = [];
-  const { peer: front } = await createNodePeer({ port: options.maliciousPort, id: options.edgeId });
+  const { peer: front } = await createNodePeer({
+    port: options.maliciousPort,
+    id: options.edgeId,
+    token: RELAY_EDGE_TOKEN,
+  });
   peers.push(front);
   front.on('connection', (phoneSide) => {
     phones.push(phoneSide.peer);
@@ -54,20 +70,23 @@ export async function startRelay(options: {
       if (toEdge) toEdge(bytes);
       else pending.push(bytes);
     });
-    void createNodePeer({ port: options.realPort, id: phoneSide.peer }).then(({ peer: back }) => {
-      peers.push(back);
-      back.on('error', () => {});
-      const edgeSide = back.connect(options.edgeId, { reliable: true, serialization: 'raw' });
-      edgeSide.on('data', (data) => {
-        const bytes = data as ArrayBuffer;
-        messages.push({ direction: 'edge→phone', bytes: Buffer.from(bytes.slice(0)) });
-        toPhone(bytes);
-      });
-      toEdge = sender(edgeSide);
-      for (const data of pending.splice(0)) toEdge(data);
-      edgeSide.on('close', () => phoneSide.close());
-      phoneSide.on('close', () => edgeSide.close());
-    });
+    const token = options.phoneTokens?.[phoneSide.peer];
+    void createNodePeer({ port: options.realPort, id: phoneSide.peer, token }).then(
+      ({ peer: back }) => {
+        peers.push(back);
+        back.on('error', () => {});
+        const edgeSide = back.connect(options.edgeId, { reliable: true, serialization: 'raw' });
+        edgeSide.on('data', (data) => {
+          const bytes = data as ArrayBuffer;
+          messages.push({ direction: 'edge→phone', bytes: Buffer.from(bytes.slice(0)) });
+          toPhone(bytes);
+        });
+        toEdge = sender(edgeSide);
+        for (const data of pending.splice(0)) toEdge(data);
+        edgeSide.on('close', () => phoneSide.close());
+        phoneSide.on('close', () => edgeSide.close());
+      },
+    );
   });
   return {
     messages,

@@ -181,3 +181,94 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
     req.end(body);
   });
 }
+
+/** The first message a PeerJS server sends a new socket: OPEN, or why it refused. */
+export interface ServerMessage {
+  type: string;
+  payload?: { msg?: string };
+}
+
+export interface RawRegistration {
+  /** The server's first message. */
+  message: ServerMessage;
+  socket: import('ws').WebSocket;
+  /** Resolves with the close code once the socket has closed (at once when the server refused). */
+  closed: Promise<number>;
+  /** Messages after the first, as they arrive. */
+  later: ServerMessage[];
+}
+
+export interface RawRegistrationOptions {
+  port: number;
+  id: string;
+  token: string;
+  key?: string;
+  /** Sent as X-Forwarded-For (believed only with TRUST_PROXY). */
+  forwardedFor?: string;
+  localAddress?: string;
+}
+
+/** How long registerRaw waits for the server's first message. */
+const RAW_REGISTRATION_TIMEOUT_MS = 5000;
+
+/**
+ * Registers an id over a bare PeerJS-protocol WebSocket, as any client could, and resolves
+ * with the server's first message. Rejects when the upgrade itself is refused (HTTP status).
+ */
+export async function registerRaw(options: RawRegistrationOptions): Promise<RawRegistration> {
+  const { WebSocket } = await import('ws');
+  const query = new URLSearchParams({
+    key: options.key ?? TEST_PEER_KEY,
+    id: options.id,
+    token: options.token,
+  });
+  const socket = new WebSocket(`ws://127.0.0.1:${options.port}/peerjs/peerjs?${query}`, {
+    localAddress: options.localAddress,
+    headers: options.forwardedFor ? { 'x-forwarded-for': options.forwardedFor } : {},
+  });
+  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+  const later: ServerMessage[] = [];
+  const message = await new Promise<ServerMessage>((resolve, reject) => {
+    let first = true;
+    const timer = setTimeout(() => {
+      socket.terminate();
+      reject(new Error(`no message from the server within ${RAW_REGISTRATION_TIMEOUT_MS} ms`));
+    }, RAW_REGISTRATION_TIMEOUT_MS);
+    socket.on('message', (data) => {
+      const parsed = JSON.parse(String(data)) as ServerMessage;
+      clearTimeout(timer);
+      if (first) resolve(parsed);
+      else later.push(parsed);
+      first = false;
+    });
+    socket.once('unexpected-response', (_req, res) => {
+      clearTimeout(timer);
+      socket.terminate();
+      reject(new Error(`upgrade refused with HTTP ${res.statusCode}`));
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      reject(new Error('closed before any message'));
+    });
+  });
+  return { message, socket, closed, later };
+}
+
+/** A counter or gauge from /metrics (0 when the labelled series does not exist yet). */
+export async function metricValue(
+  server: StartedSignaling,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const text = (await httpRequest(`${server.url}/metrics`)).text;
+  const selector = Object.entries(labels)
+    .map(([label, value]) => `${label}="${value}"`)
+    .join(',');
+  const series = selector ? `${name}{${selector}}` : name;
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}

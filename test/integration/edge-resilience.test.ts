@@ -178,13 +178,17 @@ describe('edge registration edge cases', () => {
     }
   });
 
-  it('waits out ID-TAKEN while someone else holds its id, then registers', async () => {
+  it('keeps retrying through ID-TAKEN, warning once, while another token holds its id', async () => {
     const dir = await makeStateDir();
     try {
       const first = await startEdge({ signalingUrl: signaling.url, stateDir: dir });
       const id = first.peerId;
       await first.stop();
-      // A stale (or hostile) registration of the same id with another token.
+      // The server reserves ids in memory only: after its restart, a stranger who registers
+      // the id first holds it for another token.
+      const port = signaling.port;
+      await signaling.stop();
+      signaling = await startSignaling({ PORT: String(port) });
       const squatter = await createNodePeer({ port: signaling.port, id });
       const edge = await startEdge({
         signalingUrl: signaling.url,
@@ -192,12 +196,20 @@ describe('edge registration edge cases', () => {
         readyMessage: null,
       });
       edges.push(edge);
-      await edge.waitForLog(
-        (l) => l.msg === 'peer id is still held by a stale registration; waiting for it to expire',
+      const refusedWarning = (l: Record<string, unknown>) =>
+        l.level === 40 && /refuses this peer id/.test(String(l.msg));
+      await edge.waitForLog(refusedWarning);
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(edge.logs.filter((l) => l.msg === 'reconnecting to signaling').length).toBeGreaterThan(
+        1,
       );
+      expect(edge.logs.filter(refusedWarning)).toHaveLength(1);
       expect(edge.logs.some((l) => l.msg === 'joined room')).toBe(false);
+      // A server that forgets the stranger's reservation gives the id back to the edge.
       squatter.peer.destroy();
-      await edge.waitForLog((l) => l.msg === 'joined room', 10_000);
+      await signaling.stop();
+      signaling = await startSignaling({ PORT: String(port) });
+      await edge.waitForLog((l) => l.msg === 'joined room', 15_000);
       expect(edge.peerId).toBe(id);
       const c = await client(edge);
       expect((await c.fetch('/api/device')).status).toBe(200);

@@ -3,7 +3,7 @@
  * middle (a malicious signaling server's doing), an impostor under the edge's peer id,
  * and a recorded handshake replayed into a new session.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -111,10 +111,14 @@ describe('a relay in the middle (malicious signaling server)', () => {
   });
 
   it('makes a paired phone report "could not be verified" and send no request', async () => {
+    const phone = JSON.parse(
+      await readFile(join(configHome, 'peerfetch', 'devices.json'), 'utf8'),
+    ) as { client: { id: string; token: string } };
     const relay = await startRelay({
       maliciousPort: malicious.port,
       realPort: signaling.port,
       edgeId: edge.peerId,
+      phoneTokens: { [phone.client.id]: phone.client.token },
     });
     try {
       const before = upstream.requestCount();
@@ -138,10 +142,13 @@ describe('a relay in the middle (malicious signaling server)', () => {
 
 describe('an impostor under the edge peer id', () => {
   it('is rejected by the phone with device-not-verified', async () => {
+    // The real server keeps the edge's id for the edge's token even while it is offline; on
+    // a signaling server that does not (hostile, or restarted and raced), someone registers
+    // the id and runs a complete edge that lacks only the pairing key (it answers every
+    // client with a key of its own).
     await edge.stop();
-    // While the edge is offline, someone registers its id and runs a complete edge that
-    // lacks only the pairing key (it answers every client with a key of its own).
-    const { peer } = await createNodePeer({ port: signaling.port, id: edge.peerId });
+    const hostile = await startSignaling();
+    const { peer } = await createNodePeer({ port: hostile.port, id: edge.peerId });
     const forged = await importPairingKey(crypto.getRandomValues(new Uint8Array(32)));
     let served = 0;
     const impostor = createSessionManager({
@@ -168,16 +175,17 @@ describe('an impostor under the edge peer id', () => {
     });
     peer.on('connection', (c) => impostor.accept(c as unknown as IncomingConnection));
     try {
-      const result = await runClientCli(['fetch', '--device', edge.peerId, '/up/json'], {
-        configHome,
-      });
+      const result = await runClientCli(
+        ['fetch', '--device', edge.peerId, '--signaling', hostile.url, '/up/json'],
+        { configHome },
+      );
       expect(result.code).toBe(13);
       expect(result.stderr).toMatch(/could not be verified/);
       expect(served).toBe(0);
     } finally {
       await impostor.closeAll();
       peer.destroy();
-      await new Promise((r) => setTimeout(r, 300));
+      await hostile.stop();
       edge = await launch();
     }
   });

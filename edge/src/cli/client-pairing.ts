@@ -6,6 +6,7 @@ import {
   type DevicesFile,
   devicesPath,
   readDevices,
+  readOrCreateDevices,
   withDevice,
   writeDevices,
 } from '../client/devices-store.js';
@@ -25,7 +26,7 @@ export async function pair(options: PairOptions, env: NodeJS.ProcessEnv): Promis
   const code = options.code.replace(/[\s-]/g, '');
   if (!/^\d{6}$/.test(code)) throw new UsageError('--code must be the 6 digits the device shows');
   const path = devicesPath(env);
-  let file: DevicesFile = await readDevices(path);
+  let file: DevicesFile = await readOrCreateDevices(path);
   let paired: PairingResult | undefined;
   const connection = await connectToDevice({
     signalingUrl: options.signaling,

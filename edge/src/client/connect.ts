@@ -104,9 +104,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 function register(peer: Peer, signalingUrl: string): Promise<void> {
   return new Promise((resolve, reject) => {
     peer.once('open', () => resolve());
-    peer.once('error', (error) =>
-      reject(new ConnectError(`cannot register with ${signalingUrl}: ${error.message}`)),
-    );
+    peer.once('error', (error) => {
+      const refused = (error as { type?: string }).type === 'unavailable-id';
+      const why = refused
+        ? `it reserves this client's id ${peer.id} for another token (${error.message})`
+        : error.message;
+      reject(new ConnectError(`cannot register with ${signalingUrl}: ${why}`));
+    });
   });
 }
 

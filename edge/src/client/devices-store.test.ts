@@ -7,6 +7,7 @@ import {
   devicesPath,
   findDevice,
   readDevices,
+  readOrCreateDevices,
   withDevice,
   writeDevices,
 } from './devices-store.js';
@@ -46,6 +47,15 @@ describe('devices store', () => {
     const again = await readDevices(path);
     expect(again.client).toEqual(fresh.client);
     expect(again.devices.map((d) => d.name)).toEqual(['Pi 2']);
+  });
+
+  it('saves a new client identity before first use, and keeps it after', async () => {
+    const path = devicesPath({ XDG_CONFIG_HOME: dir });
+    const created = await readOrCreateDevices(path);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(created);
+    expect((await readOrCreateDevices(path)).client).toEqual(created.client);
+    expect((await readDevices(path)).client).toEqual(created.client);
   });
 
   it('finds by id or unique name and explains otherwise', () => {

@@ -62,8 +62,24 @@ function newFile(): DevicesFile {
 
 /** Reads the file; a new client identity (not yet saved) when there is none. */
 export async function readDevices(path: string): Promise<DevicesFile> {
+  return (await readStored(path)) ?? newFile();
+}
+
+/**
+ * Reads the file, saving a new client identity first when there is none: the signaling server
+ * reserves this client's peer id for its token, so the pair must survive a failed pairing.
+ */
+export async function readOrCreateDevices(path: string): Promise<DevicesFile> {
+  const stored = await readStored(path);
+  if (stored) return stored;
+  const file = newFile();
+  await writeDevices(path, file);
+  return file;
+}
+
+async function readStored(path: string): Promise<DevicesFile | undefined> {
   try {
-    return (await readJsonFile(path, fileSchema)) ?? newFile();
+    return await readJsonFile(path, fileSchema);
   } catch (error) {
     if (!(error instanceof StateFileError)) throw error;
     throw new DevicesError(

@@ -173,6 +173,43 @@ describe('presence', () => {
     await presence.stop();
   });
 
+  it('warns once per episode when the server refuses the id, and keeps retrying', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino(
+      { level: 'debug' },
+      { write: (line: string) => lines.push(JSON.parse(line)) },
+    );
+    const { presence } = setup({ logger });
+    const refused = (peer: FakePeer) => {
+      // What PeerJS does on ID-TAKEN for a peer that was registered before.
+      peer.emit('error', Object.assign(new Error('ID is taken'), { type: 'unavailable-id' }));
+      peer.serverLost();
+    };
+    const warnings = () =>
+      lines.filter(
+        (l) => l.level === pino.levels.values.warn && /refuses this peer id/.test(l.msg),
+      );
+    presence.start();
+    const peer = FakePeer.made[0]!;
+    peer.serverOpens();
+    await expect.poll(() => presence.state).toBe('joined');
+    for (let i = 1; i <= 3; i++) {
+      refused(peer);
+      await expect.poll(() => peer.reconnects).toBe(i);
+    }
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]!.msg).toMatch(/someone else with a different token/);
+    expect(lines.filter((l) => l.msg === 'lost the signaling server; reconnecting')).toHaveLength(
+      0,
+    );
+    peer.serverOpens();
+    await expect.poll(() => presence.state).toBe('joined');
+    refused(peer);
+    await expect.poll(() => peer.reconnects).toBe(4);
+    expect(warnings()).toHaveLength(2);
+    await presence.stop();
+  });
+
   it('restarts a registration that hangs', async () => {
     const { presence } = setup();
     presence.start();

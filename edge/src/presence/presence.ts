@@ -1,9 +1,9 @@
 /**
  * Keeps the edge registered with the signaling server under its stable id and present in
- * its room as an `edge`: reconnects with backoff after any loss, waits out ID-TAKEN while a
- * stale registration expires, re-joins the room and refreshes ICE servers after every
- * reconnect. Existing sessions are untouched by all of this (PeerJS keeps connections
- * open while its server socket is down).
+ * its room as an `edge`: reconnects with backoff after any loss, keeps retrying through
+ * ID-TAKEN, re-joins the room and refreshes ICE servers after every reconnect. Existing
+ * sessions are untouched by all of this (PeerJS keeps connections open while its server
+ * socket is down).
  */
 import { RoomsApiError, type RoomsClient } from '@peerfetch/shared';
 import type { IceServer } from '../config/schema.js';
@@ -58,6 +58,8 @@ export function createPresence(options: PresenceOptions): Presence {
   let watchdog: NodeJS.Timeout | undefined;
   /** Bumped on every registration so a stale room join gives up. */
   let epoch = 0;
+  /** True from the first ID-TAKEN until the next registration: one warning per episode. */
+  let idRefused = false;
 
   function armWatchdog() {
     clearTimeout(watchdog);
@@ -83,7 +85,9 @@ export function createPresence(options: PresenceOptions): Presence {
     current.on('disconnected', () => {
       if (state === 'stopped') return;
       state = 'reconnecting';
-      logger.warn('lost the signaling server; reconnecting');
+      // A refused id was already reported once for this episode.
+      if (idRefused) logger.debug('disconnected from signaling; reconnecting');
+      else logger.warn('lost the signaling server; reconnecting');
       scheduleRetry();
     });
     // PeerJS destroys a peer whose first registration fails; a fresh one takes its place.
@@ -93,7 +97,16 @@ export function createPresence(options: PresenceOptions): Presence {
     current.on('error', (error) => {
       const type = (error as { type?: string }).type;
       if (type === 'unavailable-id') {
-        logger.warn('peer id is still held by a stale registration; waiting for it to expire');
+        // A server that reserves ids lets our own token take over at once, so a refusal
+        // there means another token holds the id; older servers also refuse while our own
+        // previous socket lingers.
+        if (!idRefused) {
+          logger.warn(
+            { peerId: identity.peerId },
+            'the signaling server refuses this peer id: another registration holds it (someone else with a different token, or our own previous connection on a server that does not reserve ids); retrying with backoff',
+          );
+        } else logger.debug('peer id still refused; retrying');
+        idRefused = true;
       } else if (type !== 'network' && type !== 'peer-unavailable') {
         logger.warn({ type, err: error.message }, 'signaling error');
       }
@@ -119,6 +132,7 @@ export function createPresence(options: PresenceOptions): Presence {
   async function onOpen(current: Peer) {
     clearTimeout(watchdog);
     attempt = 0;
+    idRefused = false;
     registrations++;
     state = 'registered';
     const mine = ++epoch;

@@ -4,10 +4,11 @@
 import type { RoomListing } from '@peerfetch/shared';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
+import { addressKey } from '../address-limits.js';
 import type { SignalingMetrics } from '../metrics.js';
 import { InvalidAddressError, networkKey, roomIdFor } from '../network-key.js';
 import { sendProblem } from '../problem.js';
-import { RoomFullError, type RoomRegistry } from '../rooms.js';
+import { AddressMembersError, RoomFullError, type RoomRegistry } from '../rooms.js';
 import { type Authenticate, queryCredentials } from './auth.js';
 import { describeIssues, joinSchema } from './validation.js';
 
@@ -35,9 +36,10 @@ export function roomsRouter(deps: RoomsRouteDeps): Router {
     }
     if (authenticate(parsed.data, res) === undefined) return;
     let roomId: string;
+    // req.ip honours X-Forwarded-For only through hops TRUST_PROXY trusts.
+    const address = req.ip ?? '';
     try {
-      // req.ip honours X-Forwarded-For only through hops TRUST_PROXY trusts.
-      roomId = roomIdFor(deps.roomSecret, networkKey(req.ip ?? ''));
+      roomId = roomIdFor(deps.roomSecret, networkKey(address));
     } catch (error) {
       if (!(error instanceof InvalidAddressError)) throw error;
       metrics.rejections.inc({ reason: 'bad_address' });
@@ -46,14 +48,21 @@ export function roomsRouter(deps: RoomsRouteDeps): Router {
     }
     const { id, role, name } = parsed.data;
     try {
-      const members = rooms.join(roomId, { id, role, name });
+      const members = rooms.join(roomId, { id, role, name }, addressKey(address));
       metrics.joins.inc();
       logger.debug({ peer: id, role, room: roomId, members: members.length }, 'joined room');
       res.json({ room: roomId, members } satisfies RoomListing);
     } catch (error) {
-      if (!(error instanceof RoomFullError)) throw error;
-      metrics.rejections.inc({ reason: 'room_full' });
-      sendProblem(res, 409, error.message, { maxRoomSize: error.maxRoomSize });
+      if (error instanceof RoomFullError) {
+        metrics.rejections.inc({ reason: 'room_full' });
+        sendProblem(res, 409, error.message, { maxRoomSize: error.maxRoomSize });
+      } else if (error instanceof AddressMembersError) {
+        metrics.rejections.inc({ reason: 'members_per_address' });
+        logger.debug({ peer: id, room: roomId }, 'join refused: address holds its share');
+        sendProblem(res, 429, error.message, {
+          maxMembersPerAddress: error.maxMembersPerAddress,
+        });
+      } else throw error;
     }
   });
 
