@@ -68,6 +68,7 @@ function setup(limits: { sockets?: number; newIds?: number } = {}) {
     sockets: createOpenCounter(limits.sockets ?? 100),
     peers,
     metrics,
+    messageBudget: { perSecond: 50, burst: 200 },
     logger: pino({ level: 'silent' }),
     now: () => clock.now,
   });

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { addressKey, type OpenCounter, type WindowQuota } from './address-limits.js';
 import type { AddressOf } from './client-address.js';
+import { limitMessages, type MessageBudget } from './message-budget.js';
 import type { RejectionReason, SignalingMetrics } from './metrics.js';
 import type { Holder, PeerDirectory } from './peers.js';
 import type { ReservationBook } from './reservations.js';
@@ -28,6 +29,8 @@ export interface AdmissionDeps {
   sockets: OpenCounter;
   peers: PeerDirectory;
   metrics: SignalingMetrics;
+  /** What one admitted socket may send (message-budget.ts). */
+  messageBudget: MessageBudget;
   logger: Logger;
   now: () => number;
 }
@@ -116,6 +119,12 @@ export function createAdmission(deps: AdmissionDeps): Admission {
       }
       slots.set(socket, address);
       socket.once('close', () => release(socket));
+      limitMessages(socket, deps.messageBudget, () => {
+        metrics.rejections.inc({ reason: 'message_rate' });
+        logger.info({ peer: id }, 'peer socket sent too many messages; closing it');
+        socket.send(errorMessage('too many messages; this connection is closed'));
+        socket.close();
+      });
       return true;
     },
 

@@ -2,11 +2,13 @@
  * Configuration from environment variables, validated with zod. Only `main.ts` passes
  * `process.env` in; everything else receives a {@link SignalingConfig}.
  */
+
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import type { MessageBudget } from './message-budget.js';
 
 /** express's `trust proxy` value: false (default), true, a hop count, or addresses/subnets/names. */
 export type TrustProxy = boolean | number | string[];
@@ -57,6 +59,8 @@ export interface SignalingConfig {
   maxSocketsPerAddress: number;
   /** Room members whose join came from one client address. Default 32. */
   maxMembersPerAddress: number;
+  /** Messages one PeerJS socket may send: 50 a second, bursts of 200 (message-budget.ts). */
+  messageBudget: MessageBudget;
 }
 
 /** Thrown by {@link parseConfig}; `issues` are one line per bad variable. */
@@ -184,6 +188,8 @@ const envSchema = z.object({
   NEW_IDS_PER_ADDRESS: int(1, 1_000_000, 60),
   MAX_SOCKETS_PER_ADDRESS: int(1, 1_000_000, 64),
   MAX_MEMBERS_PER_ADDRESS: int(1, 10_000, 32),
+  MESSAGES_PER_SECOND: int(1, 1_000_000, 50),
+  MESSAGE_BURST: int(1, 1_000_000, 200),
 });
 
 /**
@@ -237,6 +243,7 @@ export function parseConfig(env: Record<string, string | undefined>): SignalingC
     newIdsPerAddress: e.NEW_IDS_PER_ADDRESS,
     maxSocketsPerAddress: e.MAX_SOCKETS_PER_ADDRESS,
     maxMembersPerAddress: e.MAX_MEMBERS_PER_ADDRESS,
+    messageBudget: { perSecond: e.MESSAGES_PER_SECOND, burst: e.MESSAGE_BURST },
   };
 }
 
@@ -273,4 +280,8 @@ Configured by environment variables (see signaling/README.md):
                        open PeerJS sockets per address           (default 64)
   MAX_MEMBERS_PER_ADDRESS
                        room members joined from one address      (default 32)
+  MESSAGES_PER_SECOND  messages one PeerJS socket may send a
+                       second, sustained                         (default 50)
+  MESSAGE_BURST        messages one PeerJS socket may send at
+                       once                                      (default 200)
 `;

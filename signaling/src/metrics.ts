@@ -17,7 +17,8 @@ export type RejectionReason =
   | 'id_reserved'
   | 'new_ids_per_address'
   | 'sockets_per_address'
-  | 'members_per_address';
+  | 'members_per_address'
+  | 'message_rate';
 
 export interface SignalingMetrics {
   registry: Registry;

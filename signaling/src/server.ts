@@ -82,6 +82,7 @@ export function createSignalingServer(
     sockets: createOpenCounter(config.maxSocketsPerAddress),
     peers,
     metrics,
+    messageBudget: config.messageBudget,
     logger: peerLog,
     now,
   });

@@ -17,7 +17,12 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
-import { httpRequest, startSignaling, TEST_PEER_KEY } from '../helpers/signaling.js';
+import {
+  httpRequest,
+  startSignaling,
+  TEST_PEER_KEY,
+  UNLIMITED_SIGNALING,
+} from '../helpers/signaling.js';
 
 export interface CapacityOptions {
   /** Peers to connect; default 2000. */
@@ -140,11 +145,14 @@ export async function run(options: CapacityOptions = {}): Promise<CapacityResult
   const placements = roomSizes.flatMap((size, room) =>
     Array.from({ length: size }, (_, slot) => ({ room, slot })),
   );
+  // Every peer comes from 127.0.0.1: the per-address caps are lifted.
   const server = await startSignaling({
+    ...UNLIMITED_SIGNALING,
     CONCURRENT_LIMIT: String(peerCount + 100),
+    MAX_RESERVATIONS: String(peerCount + 100),
     MAX_ROOM_SIZE: '4',
+    MAX_MEMBERS_PER_ADDRESS: '10000',
     ROOMS_RATE_LIMIT: '1000000',
-    WS_RATE_LIMIT: '1000000',
     LOG_LEVEL: 'info',
   });
   const sockets: WebSocket[] = [];

@@ -13,7 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createNodePeer, type Peer } from '../helpers/peerjs-node.js';
-import { startSignaling } from '../helpers/signaling.js';
+import { startSignaling, UNLIMITED_SIGNALING } from '../helpers/signaling.js';
 import { type BenchPeer, drain, openPeerFetch, openRaw, startBenchPeer } from './peer-client.js';
 import { MiB, median, mibPerSecond, percentile } from './stats.js';
 
@@ -126,7 +126,7 @@ export async function runSweep(
 ) {
   const bytes = (options.sizeMiB ?? 32) * MiB;
   const repetitions = options.repetitions ?? 3;
-  const signaling = await startSignaling({ WS_RATE_LIMIT: '100000' });
+  const signaling = await startSignaling(UNLIMITED_SIGNALING);
   const benchPeer = await startBenchPeer(signaling.port);
   const { peer } = await createNodePeer({ port: signaling.port });
   const rows: SweepRow[] = [];

@@ -16,6 +16,18 @@ export const TEST_ROOM_SECRET = 'test-room-secret-0123456789abcdef0123456789abcd
 /** The PeerJS key the server uses unless PEER_KEY is overridden. */
 export const TEST_PEER_KEY = 'peerfetch';
 
+/**
+ * Settings that lift the server's per-address and per-socket caps: for tests and benchmarks
+ * whose many peers all come from 127.0.0.1, or that play a server relaying anything.
+ */
+export const UNLIMITED_SIGNALING = {
+  WS_RATE_LIMIT: '1000000',
+  NEW_IDS_PER_ADDRESS: '1000000',
+  MAX_SOCKETS_PER_ADDRESS: '1000000',
+  MESSAGES_PER_SECOND: '1000000',
+  MESSAGE_BURST: '1000000',
+};
+
 const STARTUP_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 

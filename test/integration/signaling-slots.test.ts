@@ -135,3 +135,49 @@ describe('the stock PeerJS client over its cap', () => {
     expect(await rejections(server, 'sockets_per_address')).toBe(1);
   });
 });
+
+describe('a socket that floods messages', () => {
+  let server: StartedSignaling;
+  const open: RawRegistration[] = [];
+  beforeAll(async () => {
+    server = await startSignaling({ MESSAGES_PER_SECOND: '20', MESSAGE_BURST: '50' });
+  });
+  afterAll(async () => {
+    for (const registration of open) registration.socket.close();
+    await server.stop();
+  });
+
+  async function register() {
+    const id = randomPeerId();
+    const registration = await registerRaw({ port: server.port, id, token: `token-${id}` });
+    open.push(registration);
+    expect(registration.message.type).toBe('OPEN');
+    return { id, registration };
+  }
+
+  it('is closed past its budget, and its target gets no more than the budget', async () => {
+    const target = await register();
+    const flooder = await register();
+    const offer = (i: number) =>
+      JSON.stringify({ type: 'CANDIDATE', dst: target.id, payload: { connectionId: `dc_${i}` } });
+    for (let i = 0; i < 1000 && flooder.registration.socket.readyState === 1; i++)
+      flooder.registration.socket.send(offer(i));
+    expect(await flooder.registration.closed).toBeGreaterThan(0);
+    expect(flooder.registration.later).toContainEqual({
+      type: 'ERROR',
+      payload: { msg: 'too many messages; this connection is closed' },
+    });
+    expect(await rejections(server, 'message_rate')).toBe(1);
+    // The burst (and what the rate refilled meanwhile) reached the target, nothing more.
+    await new Promise((r) => setTimeout(r, 500));
+    const relayed = target.registration.later.filter((m) => m.type === 'CANDIDATE').length;
+    expect(relayed).toBeGreaterThanOrEqual(50);
+    expect(relayed).toBeLessThan(100);
+    // A well-behaved socket on the same address is unaffected.
+    const calm = await register();
+    calm.registration.socket.send(offer(-1));
+    await expect
+      .poll(() => target.registration.later.filter((m) => m.type === 'CANDIDATE').length)
+      .toBe(relayed + 1);
+  });
+});
