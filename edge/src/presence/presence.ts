@@ -107,6 +107,10 @@ export function createPresence(options: PresenceOptions): Presence {
           );
         } else logger.debug('peer id still refused; retrying');
         idRefused = true;
+      } else if (type === 'webrtc') {
+        // libwebrtc refused a peer's offer or candidate: anyone in the room can cause this
+        // at will, and that connection's failure is logged when the session manager closes it.
+        logger.debug({ err: error.message }, 'a peer connection failed to negotiate');
       } else if (type !== 'network' && type !== 'peer-unavailable') {
         logger.warn({ type, err: error.message }, 'signaling error');
       }
