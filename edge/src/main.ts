@@ -18,7 +18,9 @@ import { authenticatorFor } from './sessions/authenticate.js';
 import { createSessionManager, type IncomingConnection } from './sessions/session-manager.js';
 import { removeStaleTempFiles } from './state/atomic-write.js';
 import { loadOrCreateIdentity } from './state/identity.js';
+import { guardedPeerClass } from './webrtc/guarded-peer.js';
 import { loadPeer, maxMessageSizeOf } from './webrtc/index.js';
+import { createSignalingGuard } from './webrtc/signaling-guard.js';
 
 export interface StartEdgeOptions {
   /** Prints the pairing code and QR code here when a window opens (a TTY). */
@@ -36,7 +38,15 @@ export interface EdgeStatus {
   peerId: string;
   name: string;
   version: string;
-  signaling: { url: string; state: Presence['state']; registrations: number };
+  signaling: {
+    url: string;
+    state: Presence['state'];
+    registrations: number;
+    /** Relayed messages dropped by the signaling guard since start, by reason. */
+    dropped: Record<string, number>;
+    /** Connections admitted that have not authenticated yet. */
+    pendingConnections: number;
+  };
   sessions: number;
   pairedClients: number;
   /** Until when new clients can pair (ms since the epoch), or null when closed. */
@@ -56,9 +66,14 @@ export async function startEdge(
   const handler = buildHandler(config, version, logger.child({ module: 'router' }));
   const pairingLog = logger.child({ module: 'pairing' });
   const clients = await loadPairedClients({ stateDir: config.stateDir, logger: pairingLog });
-  const Peer = await loadPeer();
-  const service: PairingService = createPairingService({
+  const guard = createSignalingGuard({
+    isPaired: (id) => clients.match(id).some((client) => client.id === id),
+    logger: logger.child({ module: 'signaling-guard' }),
+  });
+  const Peer = guardedPeerClass(await loadPeer(), guard);
+  const service: PairingService = await createPairingService({
     clients,
+    stateDir: config.stateDir,
     edgeId: identity.peerId,
     signalingUrl: config.signaling.url,
     windowMs: config.pairing.windowMinutes * 60_000,
@@ -95,6 +110,7 @@ export async function startEdge(
         log,
       ),
     forgetClient: (clientId) => service.forget(clientId),
+    onAuthenticated: (connection) => guard.authenticated(connection.peer, connection.connectionId),
   });
   const presence = createPresence({
     Peer,
@@ -117,6 +133,8 @@ export async function startEdge(
       url: config.signaling.url,
       state: presence.state,
       registrations: presence.registrations,
+      dropped: { ...guard.dropped },
+      pendingConnections: guard.pending,
     },
     sessions: sessions.size,
     pairedClients: clients.size,
@@ -146,7 +164,7 @@ export async function startEdge(
     { peerId: identity.peerId, name: config.name, version, pairedClients: clients.size },
     'edge started',
   );
-  service.openIfUnpaired();
+  await service.openIfUnpaired();
 
   return {
     peerId: identity.peerId,

@@ -6,14 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeWhenSettled,
+  type HeldChannel,
   holdMessages,
   openAuthenticatedSession,
   type SessionTuning,
 } from '@peerfetch/edge';
 import {
+  type Authenticator,
   type ClientCredentials,
   createPeerFetch,
+  DEFAULT_PEER_MAX_MESSAGE_SIZE,
   importPairingKey,
+  openSession,
   type PeerFetch,
   type PeerFetchSession,
 } from '@peerfetch/shared';
@@ -93,10 +97,51 @@ export interface ConnectOptions {
  * process.nextTick and can deliver the edge's HELLO before 'open'. Rejects (after closing)
  * when the handshake or authentication fails; the error's `cause` says why.
  */
-export async function connectClient(
+export function connectClient(
   port: number,
   deviceId: string,
   options: ConnectOptions,
+): Promise<ClientSession> {
+  return connectWith(port, deviceId, options, (connection, held) =>
+    openAuthenticatedSession(connection, held, {
+      clientId: options.identity.id,
+      deviceId,
+      clientName: options.clientName ?? 'integration test',
+      credentials: options.credentials,
+      batch: options.batch,
+      tuning: options.tuning,
+    }),
+  );
+}
+
+/**
+ * A client session whose authentication is `authenticate`, played by the test: to send the
+ * edge what no stock client would (malformed pairing requests, say). Rejects like
+ * connectClient when the authentication fails.
+ */
+export function connectWithAuthenticator(
+  port: number,
+  deviceId: string,
+  identity: ClientIdentity,
+  authenticate: Authenticator,
+): Promise<ClientSession> {
+  return connectWith(port, deviceId, { identity }, (_connection, held) => {
+    const session = openSession(held, {
+      role: 'client',
+      maxMessageSize: DEFAULT_PEER_MAX_MESSAGE_SIZE,
+      authenticate,
+    });
+    held.release();
+    return session;
+  });
+}
+
+/** A PeerJS client whose session `open` makes inside the connection's 'open' event. */
+async function connectWith(
+  port: number,
+  deviceId: string,
+  options: Pick<ConnectOptions, 'identity' | 'record'>,
+  open: (connection: DataConnection, held: HeldChannel) => PeerFetchSession,
 ): Promise<ClientSession> {
   const { peer } = await createNodePeer({ port, ...options.identity });
   // createNodePeer destroys the peer on any error, even after it opened; a signaling outage
@@ -127,15 +172,7 @@ export async function connectClient(
       );
       connection.once('open', () => {
         clearTimeout(timer);
-        const opened = openAuthenticatedSession(connection, held, {
-          clientId: options.identity.id,
-          deviceId,
-          clientName: options.clientName ?? 'integration test',
-          credentials: options.credentials,
-          batch: options.batch,
-          tuning: options.tuning,
-        });
-        resolvePromise(opened);
+        resolvePromise(open(connection, held));
       });
       connection.once('error', (error) => {
         clearTimeout(timer);

@@ -1,7 +1,9 @@
 /**
  * The clients paired with this edge, kept in `<stateDir>/paired-clients.json` (mode 0600,
- * replaced atomically so a crash mid-save leaves the previous list). Last-seen times are
- * kept in memory and saved at most once per debounce period, not on every session.
+ * replaced atomically so a crash mid-save leaves the previous list). A client is added or
+ * removed in memory only once the list that says so is on disk: a failed write (a full disk)
+ * leaves the edge as it was. Last-seen times are kept in memory and saved at most once per
+ * debounce period, not on every session.
  */
 
 import { join } from 'node:path';
@@ -76,19 +78,35 @@ async function readClients(path: string): Promise<PairedClient[]> {
 
 export async function loadPairedClients(options: PairedClientsOptions): Promise<PairedClients> {
   const path = join(options.stateDir, PAIRED_CLIENTS_FILE);
-  const clients = new Map((await readClients(path)).map((c) => [c.id, c]));
+  let clients = new Map((await readClients(path)).map((c) => [c.id, c]));
   const keys = new Map<string, Promise<PairingKey>>();
   let saveTimer: NodeJS.Timeout | undefined;
   // Saves run one after another, so an older list never lands after a newer one.
   let saving: Promise<void> = Promise.resolve();
 
-  function save(): Promise<void> {
+  /**
+   * Applies `change` to a copy of the list, writes the copy, and only then makes it the list:
+   * when the write fails, the error is thrown and memory still matches the disk.
+   */
+  function commit<T>(change: (next: Map<string, PairedClient>) => T): Promise<T> {
     clearTimeout(saveTimer);
     saveTimer = undefined;
-    const text = `${JSON.stringify({ version: 1, clients: [...clients.values()] }, null, 2)}\n`;
-    saving = saving.catch(() => {}).then(() => writeFileAtomic(path, text, 0o600));
-    return saving;
+    const result = saving.then(async () => {
+      const next = new Map(clients);
+      const value = change(next);
+      const text = `${JSON.stringify({ version: 1, clients: [...next.values()] }, null, 2)}\n`;
+      await writeFileAtomic(path, text, 0o600);
+      clients = next;
+      return value;
+    });
+    // The caller hears of a failure; the chain only orders the writes.
+    saving = result.then(
+      () => {},
+      () => {},
+    );
+    return result;
   }
+  const save = () => commit(() => undefined);
 
   const info = ({ key: _key, ...rest }: PairedClient): PairedClientInfo => rest;
 
@@ -109,15 +127,9 @@ export async function loadPairedClients(options: PairedClientsOptions): Promise<
     },
     async add({ id, name, key }) {
       const now = new Date().toISOString();
-      clients.set(id, {
-        id,
-        name,
-        key: Buffer.from(key).toString('base64'),
-        pairedAt: now,
-        lastSeen: now,
-      });
+      const client = { id, name, key: Buffer.from(key).toString('base64') };
+      await commit((next) => next.set(id, { ...client, pairedAt: now, lastSeen: now }));
       keys.delete(id);
-      await save();
     },
     match(idOrName) {
       const byId = clients.get(idOrName);
@@ -125,10 +137,10 @@ export async function loadPairedClients(options: PairedClientsOptions): Promise<
       return [...clients.values()].filter((c) => c.name === idOrName).map(info);
     },
     async remove(clientId) {
-      if (!clients.delete(clientId)) return false;
+      if (!clients.has(clientId)) return false;
+      const removed = await commit((next) => next.delete(clientId));
       keys.delete(clientId);
-      await save();
-      return true;
+      return removed;
     },
     touch(clientId) {
       const client = clients.get(clientId);

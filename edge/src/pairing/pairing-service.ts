@@ -11,9 +11,12 @@ import {
   MAX_PAIRING_ATTEMPTS,
   type OpenWindow,
 } from './pairing-window.js';
+import { createWindowStore, PairingWindowStateError } from './window-store.js';
 
 export interface PairingServiceOptions {
   clients: PairedClients;
+  /** Where the pairing window is kept across restarts. */
+  stateDir: string;
   edgeId: string;
   signalingUrl: string;
   /** How long `pair` (and the first start) keeps the window open, in ms. */
@@ -31,10 +34,13 @@ export interface PairingInfo extends OpenWindow {
 
 export interface PairingService {
   window: EdgePairingWindow;
-  /** Opens the window on first start while nobody is paired. */
-  openIfUnpaired(): void;
+  /**
+   * Opens the window on first start while nobody is paired, unless a previous run left one
+   * (then it was reopened as it was). A window that cannot be saved is logged, not opened.
+   */
+  openIfUnpaired(): Promise<void>;
   /** `peerfetch-edge pair`: opens the window (or shows the open one). */
-  pair(): PairingInfo;
+  pair(): Promise<PairingInfo>;
   clientsTable(): PairedClientInfo[];
   /** `peerfetch-edge unpair`: by id or name; ends the client's sessions. */
   unpair(idOrName: string): Promise<PairedClientInfo>;
@@ -42,7 +48,10 @@ export interface PairingService {
   forget(clientId: string): Promise<void>;
 }
 
-export function createPairingService(options: PairingServiceOptions): PairingService {
+/** The service, with the window a previous run left open reopened. */
+export async function createPairingService(
+  options: PairingServiceOptions,
+): Promise<PairingService> {
   const { clients, logger } = options;
   const linkOf = (code: string) => pairingLink(options.signalingUrl, options.edgeId, code);
   const window = createPairingWindow({
@@ -50,16 +59,30 @@ export function createPairingService(options: PairingServiceOptions): PairingSer
       await clients.add(client);
       logger.info({ clientId: client.id, clientName: client.name }, 'client paired');
     },
-    onOpen(opened) {
+    windowStore: createWindowStore(options.stateDir),
+    onOpen(opened, how) {
       const link = linkOf(opened.code);
       // The PWA's end-to-end tests read exactly this line (msg, code, link, expiresAt).
-      logger.info({ code: opened.code, link, expiresAt: opened.expiresAt }, 'pairing window open');
+      logger.info(
+        {
+          code: opened.code,
+          link,
+          expiresAt: opened.expiresAt,
+          attemptsLeft: opened.attemptsLeft,
+          how,
+        },
+        'pairing window open',
+      );
       options.show?.(opened, link);
     },
     onClose: (reason) => logger.info({ reason }, 'pairing window closed'),
     onAttempt: (clientId, attempt) =>
       logger.info({ clientId, attempt, of: MAX_PAIRING_ATTEMPTS }, 'pairing attempt'),
+    onPaced: (clientId, waitMs) =>
+      logger.warn({ clientId, waitMs }, 'pairing attempt refused: too soon after the last'),
+    onStateProblem: (problem) => logger.error({ err: problem }, 'pairing window state'),
   });
+  await window.restore();
 
   async function removeClient(client: PairedClientInfo, how: string) {
     await clients.remove(client.id);
@@ -69,11 +92,17 @@ export function createPairingService(options: PairingServiceOptions): PairingSer
 
   return {
     window,
-    openIfUnpaired() {
-      if (clients.size === 0) window.open(options.windowMs);
+    async openIfUnpaired() {
+      if (clients.size > 0) return;
+      try {
+        await window.openUnlessSpent(options.windowMs);
+      } catch (error) {
+        if (!(error instanceof PairingWindowStateError)) throw error;
+        logger.error({ err: error.message }, 'cannot open the pairing window');
+      }
     },
-    pair() {
-      const opened = window.open(options.windowMs);
+    async pair() {
+      const opened = await window.open(options.windowMs);
       return { ...opened, link: linkOf(opened.code) };
     },
     clientsTable: () => clients.list(),

@@ -16,7 +16,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await file.chmod(mode); // the umask may have narrowed or the creation mode been ignored
     await file.sync();
   } catch (error) {
-    await file.close();
+    // A full disk fails the write; the temp file goes, and the write's error is the one told.
+    await file.close().catch(() => {});
     await unlink(temp).catch(() => {});
     throw error;
   }
@@ -27,7 +28,22 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await unlink(temp).catch(() => {});
     throw error;
   }
-  // The rename is durable only once the directory entry is on disk.
+  await syncDirectory(dir);
+}
+
+/** Deletes `path` durably (a missing file is fine): after power loss it stays deleted. */
+export async function removeFileDurably(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  await syncDirectory(dirname(path));
+}
+
+/** A rename or an unlink is durable only once the directory entry is on disk. */
+async function syncDirectory(dir: string): Promise<void> {
   const dirHandle = await open(dir, 'r');
   try {
     await dirHandle.sync();

@@ -16,7 +16,8 @@ export class AuthenticationError extends Error {
   constructor(
     readonly reason: AuthFailureReason,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }

@@ -1,6 +1,12 @@
 import { ProtocolError } from '../errors.js';
 import type { AuthChannel } from './auth.js';
 
+/**
+ * AUTH messages a peer may have sent ahead of the authenticator: both exchanges read one at
+ * a time, so a few is plenty, and a stranger holds at most this many control payloads.
+ */
+const MAX_UNREAD_AUTH_MESSAGES = 4;
+
 /** Queues AUTH messages from the peer until the authenticator asks for them. */
 export class AuthInbox implements AuthChannel {
   readonly role: 'client' | 'server';
@@ -32,7 +38,7 @@ export class AuthInbox implements AuthChannel {
     const copy = message.slice();
     const waiter = this.#waiting.shift();
     if (waiter) waiter.resolve(copy);
-    else if (this.#messages.length < 16) this.#messages.push(copy);
+    else if (this.#messages.length < MAX_UNREAD_AUTH_MESSAGES) this.#messages.push(copy);
     else throw new ProtocolError('unexpected-frame', 'too many unread AUTH messages');
   }
 

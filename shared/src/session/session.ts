@@ -44,12 +44,14 @@ import type { Authenticator } from './auth.js';
 import { AuthInbox } from './auth-inbox.js';
 import type { BodySource } from './body-source.js';
 import { deferred } from './deferred.js';
+import { errorFrame, isFarewell } from './farewell.js';
 import { Liveness } from './liveness.js';
 import {
   type ResolvedSessionOptions,
   resolveSessionOptions,
   type SessionOptions,
 } from './options.js';
+import { admitBeforeOpen, farewellText, preAuthMessageLimit } from './pre-auth.js';
 import { FrameScheduler } from './scheduler.js';
 import { Ticket, type TicketContext } from './ticket.js';
 
@@ -88,6 +90,7 @@ export class PeerFetchSession implements Session {
   readonly #scheduler: FrameScheduler;
   readonly #liveness: Liveness;
   readonly #auth: AuthInbox;
+  readonly #preAuthLimit: number;
   #state: 'opening' | 'handshake' | 'open' | 'closed' = 'opening';
   #peerHello: Hello | undefined;
   #maxFrameSize: number;
@@ -112,6 +115,7 @@ export class PeerFetchSession implements Session {
     this.#o = options;
     this.#log = options.logger ?? silentLogger;
     this.#maxFrameSize = Math.min(options.maxFrameSize, options.maxMessageSize);
+    this.#preAuthLimit = preAuthMessageLimit(options.role, options.maxFrameSize);
     this.#scheduler = new FrameScheduler(channel, {
       highWaterMark: options.highWaterMark,
       lowWaterMark: options.lowWaterMark,
@@ -207,7 +211,6 @@ export class PeerFetchSession implements Session {
     if (this.#o.agent) hello.agent = this.#o.agent;
     if (this.#o.batch) hello.batch = true;
     this.#scheduler.sendNow(encodeFrame(FrameType.Hello, 0, 0, encodeHello(hello)));
-    this.#liveness.start();
     this.#handshakeTimer = setTimeout(
       () =>
         this.#fail(
@@ -233,7 +236,8 @@ export class PeerFetchSession implements Session {
           `received a ${typeof data} message; frames are binary`,
         );
       }
-      const frame = decodeFrame(data, this.#o.maxFrameSize);
+      const open = this.#state === 'open';
+      const frame = decodeFrame(data, open ? this.#o.maxFrameSize : this.#preAuthLimit);
       if (frame.type === FrameType.Batch) this.#dispatchBatch(frame.payload);
       else this.#dispatch(frame);
     } catch (error) {
@@ -246,6 +250,7 @@ export class PeerFetchSession implements Session {
   };
 
   #dispatchBatch(payload: Uint8Array): void {
+    if (this.#state !== 'open') admitBeforeOpen(this.role, FrameType.Batch);
     if (!this.#o.batch || !this.#peerHello) throw unexpected('BATCH that was not accepted');
     for (const frame of decodeBatch(payload, this.#o.maxFrameSize)) {
       // A frame that ends the session (GOAWAY, ERROR, a violation) ends the batch too.
@@ -255,6 +260,7 @@ export class PeerFetchSession implements Session {
   }
 
   #dispatch(frame: Frame): void {
+    if (this.#state !== 'open' && !admitBeforeOpen(this.role, frame.type)) return;
     switch (frame.type) {
       case FrameType.Hello:
         this.#receiveHello(decodeHello(frame.payload));
@@ -380,7 +386,6 @@ export class PeerFetchSession implements Session {
         `peer accepts frames of only ${hello.maxFrameSize} bytes`,
       );
     }
-    if (this.#o.batch && hello.batch) this.#scheduler.enableBatching(this.#maxFrameSize);
     this.#log.debug(
       { peerAgent: hello.agent, maxFrameSize: this.#maxFrameSize, batch: hello.batch === true },
       'peerfetch handshake',
@@ -414,6 +419,9 @@ export class PeerFetchSession implements Session {
     if (this.#state !== 'handshake') return;
     clearTimeout(this.#handshakeTimer);
     this.#state = 'open';
+    // Batches and pings only now: before it, a side sends the handshake alone (§5.1).
+    if (this.#o.batch && this.#peerHello?.batch) this.#scheduler.enableBatching(this.#maxFrameSize);
+    this.#liveness.start();
     this.#ready.resolve();
   }
 
@@ -453,7 +461,8 @@ export class PeerFetchSession implements Session {
   #fail(error: ProtocolError): void {
     if (this.#state === 'closed') return;
     this.#log.warn({ code: error.code, err: error.message }, 'peerfetch session failed');
-    this.#terminate(error, errorFrame(error.code, error.message));
+    const text = farewellText(this.role, this.#state === 'open', error);
+    this.#terminate(error, errorFrame(error.code, text));
   }
 
   /**
@@ -547,31 +556,6 @@ export class PeerFetchSession implements Session {
       // Closing an already closed channel is fine.
     }
   }
-}
-
-/** True when a message is, or is a BATCH holding, a GOAWAY or an ERROR. */
-function isFarewell(data: unknown, maxFrameSize: number): boolean {
-  if (!(data instanceof ArrayBuffer) && !(data instanceof Uint8Array)) return false;
-  try {
-    const frame = decodeFrame(data, maxFrameSize);
-    const frames =
-      frame.type === FrameType.Batch ? decodeBatch(frame.payload, maxFrameSize) : [frame];
-    for (const { type } of frames) {
-      if (type === FrameType.GoAway || type === FrameType.Error) return true;
-    }
-  } catch {
-    // A malformed message after the end changes nothing.
-  }
-  return false;
-}
-
-function errorFrame(code: string, message: string): Uint8Array<ArrayBuffer> {
-  return encodeFrame(
-    FrameType.Error,
-    0,
-    0,
-    encodeReason({ code, message: message.slice(0, 1024) }),
-  );
 }
 
 function unexpected(message: string): ProtocolError {
