@@ -18,7 +18,8 @@ export type RejectionReason =
   | 'new_ids_per_address'
   | 'sockets_per_address'
   | 'members_per_address'
-  | 'message_rate';
+  | 'message_rate'
+  | 'bad_message';
 
 export interface SignalingMetrics {
   registry: Registry;

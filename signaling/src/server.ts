@@ -131,7 +131,13 @@ export function createSignalingServer(
   peerServer.on('message', (_client, message) => {
     if (message.type === 'OFFER') metrics.offersRelayed.inc();
   });
-  peerServer.on('error', (error) => peerLog.warn({ err: error }, 'peer server error'));
+  // PeerServer reports here only what a client sent: a socket error (a message over the
+  // size limit, a broken frame) or a message that is not a JSON object. Anyone can cause
+  // these at will, so they are counted, not warned about.
+  peerServer.on('error', (error) => {
+    metrics.rejections.inc({ reason: 'bad_message' });
+    peerLog.debug({ err: error }, 'peer socket sent something unusable');
+  });
 
   const app = createApp({
     config,

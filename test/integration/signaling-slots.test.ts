@@ -181,3 +181,29 @@ describe('a socket that floods messages', () => {
       .toBe(relayed + 1);
   });
 });
+
+describe('a socket that sends what is not a message', () => {
+  let server: StartedSignaling;
+  beforeAll(async () => {
+    server = await startSignaling();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('is counted, and the server goes on serving', async () => {
+    const id = randomPeerId();
+    const sender = await registerRaw({ port: server.port, id, token: `token-${id}` });
+    for (const junk of ['null', '42', '{', '"text"']) sender.socket.send(junk);
+    await expect.poll(() => rejections(server, 'bad_message')).toBe(4);
+    // Over the 64 KiB message limit: that socket is closed, and counted too.
+    sender.socket.send('x'.repeat(65 * 1024));
+    expect(await sender.closed).toBe(1009);
+    await expect.poll(() => rejections(server, 'bad_message')).toBe(5);
+    const other = randomPeerId();
+    const next = await registerRaw({ port: server.port, id: other, token: `token-${other}` });
+    expect(next.message.type).toBe('OPEN');
+    expect(server.exitCode()).toBeNull();
+    next.socket.close();
+  });
+});
