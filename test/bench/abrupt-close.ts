@@ -1,72 +1,58 @@
 /**
  * How often does a client that closes its peer connection in the middle of a download take
- * the edge down? @roamhq/wrtc frees a native channel on its signaling thread when a close
- * completes, while the edge's JavaScript may be inside `send` on it: SIGSEGV in
- * `RTCDataChannel::Send` (docs/SECURITY.md, Notes). Nothing in JavaScript
- * can close that window; the protocol's goodbye (GOAWAY, then closing only once the edge has
- * closed the channel, PROTOCOL.md §8) keeps well-behaved clients out of it.
+ * the edge down, and how soon is it serving again? See abrupt-close-trials.ts for one trial.
  *
- * Each trial: a paired Node client starts a 1 GiB download through the edge's HTTP upstream,
- * reads 1–9 MiB of it, then closes its RTCPeerConnection, after saying GOAWAY `--goodbye-ms`
- * earlier when given (the client closes at once otherwise, with no goodbye). A dead edge is
- * counted and a fresh stack started.
+ *   bash test/run-in-netns.sh npx tsx test/bench/abrupt-close.ts [--trials 200]
+ *        [--goodbye-ms N] [--max-message-size BYTES] [--unsupervised]
  *
- *   bash test/run-in-netns.sh npx tsx test/bench/abrupt-close.ts [--trials 60] [--goodbye-ms 0]
+ * `--unsupervised` runs the edge as one process (`start --no-supervise`): a crash is a death.
  */
 import { parseArgs } from 'node:util';
-import { type EdgeStack, startEdgeStack } from './edge-stack.js';
-import { MiB } from './stats.js';
+import { runAbruptCloses } from './abrupt-close-trials.js';
+import { percentile } from './stats.js';
 
 const { values } = parseArgs({
   options: {
-    trials: { type: 'string', default: '60' },
+    trials: { type: 'string', default: '200' },
     'goodbye-ms': { type: 'string' },
+    'max-message-size': { type: 'string' },
+    unsupervised: { type: 'boolean', default: false },
   },
 });
-const trials = Number(values.trials);
 const goodbyeMs = values['goodbye-ms'] === undefined ? undefined : Number(values['goodbye-ms']);
-/** Time for the edge to act on the close (or die of it) before the next trial. */
-const SETTLE_MS = 300;
+const maxMessageSize =
+  values['max-message-size'] === undefined ? undefined : Number(values['max-message-size']);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const r = await runAbruptCloses({
+  trials: Number(values.trials),
+  goodbyeMs,
+  maxMessageSize,
+  supervised: !values.unsupervised,
+  log: (line) => console.log(line),
+});
 
-/** One trial; true when the edge died of it. */
-async function trial(stack: EdgeStack): Promise<boolean> {
-  const client = await stack.session();
-  const response = await client.fetch(`/up/bytes?n=${1024 * MiB}`);
-  const reader = response.body!.getReader();
-  const wanted = (1 + Math.random() * 8) * MiB;
-  for (let got = 0; got < wanted; ) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error('the download ended early');
-    got += value.byteLength;
-  }
-  if (goodbyeMs !== undefined) {
-    client.session.close();
-    await sleep(goodbyeMs);
-  }
-  // Null once PeerJS has closed the connection (the edge closed the channel after GOAWAY).
-  client.connection.peerConnection?.close();
-  client.peer.destroy();
-  await sleep(SETTLE_MS);
-  return !stack.edge.running();
-}
-
-let stack = await startEdgeStack();
-let crashes = 0;
-try {
-  for (let i = 0; i < trials; i++) {
-    if (!(await trial(stack))) continue;
-    crashes++;
-    console.log(`trial ${i + 1}: the edge died (${stack.edge.process.signalCode ?? 'exit'})`);
-    await stack.stop().catch(() => {});
-    stack = await startEdgeStack();
-  }
-} finally {
-  await stack.stop().catch(() => {});
-}
 const how = goodbyeMs === undefined ? 'no goodbye' : `GOAWAY ${goodbyeMs} ms before`;
+const size = maxMessageSize ? `, messages ≤ ${maxMessageSize} B` : '';
+const pct = (n: number) => `${((100 * n) / r.trials).toFixed(0)} %`;
 console.log(
-  `closed mid-download (${how}): the edge died in ${crashes} of ${trials} trials (${((100 * crashes) / trials).toFixed(0)} %)`,
+  `closed mid-download (${how}${size}, ${values.unsupervised ? 'unsupervised' : 'supervised'}): ${r.abrupt} of ${r.trials} closes abrupt (no GOAWAY, mid-transfer)`,
 );
+if (r.interrupted)
+  console.log(`${r.interrupted} trials cut short by a crash before the client closed`);
+console.log(`largest message the edge sent: ${r.largestMessage} B`);
+console.log(`edge deaths: ${r.deaths} of ${r.trials} (${pct(r.deaths)})`);
+if (!values.unsupervised) {
+  console.log(
+    `serving-process crashes, restarted: ${r.crashes} of ${r.trials} (${pct(r.crashes)})`,
+  );
+  if (r.recoveries.length) {
+    const registered = r.recoveries.map((x) => x.registeredMs);
+    const request = r.recoveries.map((x) => x.requestMs);
+    const stat = (v: number[]) =>
+      `p50 ${percentile(v, 50).toFixed(0)} ms, max ${Math.max(...v).toFixed(0)} ms`;
+    console.log(`serving again under the same id after a crash: ${stat(registered)}`);
+    console.log(`a paired client's GET completed after a crash: ${stat(request)}`);
+  }
+}
+// wrtc keeps native threads alive after the last peer closes.
 process.exit(0);

@@ -17,7 +17,11 @@ import {
   pairClient,
   pairingWindowOf,
 } from '../helpers/pairing.js';
-import { type StartedSignaling, startSignaling } from '../helpers/signaling.js';
+import {
+  type StartedSignaling,
+  startSignaling,
+  UNLIMITED_SIGNALING,
+} from '../helpers/signaling.js';
 import { type BenchUpstream, startBenchUpstream } from './bench-upstream.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -53,6 +57,8 @@ export interface EdgeStackOptions {
   edgeEnv?: Record<string, string>;
   /** Run the edge with its systemd unit's memory settings (see serviceEnvironment). Default true. */
   serviceSettings?: boolean;
+  /** Run the edge under its supervisor, as shipped (abrupt-close.ts). Default false. */
+  supervised?: boolean;
 }
 
 /** Settings the systemd unit gives the edge that change how it runs (not where it keeps state). */
@@ -87,8 +93,9 @@ function preloads(options: EdgeStackOptions): Record<string, string> {
 }
 
 export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<EdgeStack> {
-  // The bench opens far more PeerJS sockets per minute than the default limit of 60 allows.
-  const signaling = await startSignaling({ WS_RATE_LIMIT: '100000' });
+  // The bench opens far more PeerJS sockets than one address may, and its stranger flood
+  // plays a server that relays anything.
+  const signaling = await startSignaling(UNLIMITED_SIGNALING);
   const upstream = await startBenchUpstream();
   const mediaDir = options.mediaFiles ? await writeMediaFolder(options.mediaFiles) : undefined;
   const removeMedia = () => (mediaDir ? rm(mediaDir, { recursive: true, force: true }) : undefined);
@@ -98,6 +105,7 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
       signalingUrl: signaling.url,
       routes: { '/up': upstream.url },
       mediaDir,
+      supervised: options.supervised,
       // The edge as shipped logs at info; debug lines per frame would be measured too.
       env: {
         PEERFETCH_LOG_LEVEL: 'info',

@@ -3,7 +3,7 @@
  * bench/results/latest.json with the figures and the machine's facts, and prints a table
  * of every target, met or missed.
  *
- *   npm run bench -- [--only download,browser,latency,concurrency,setup,memory,in-memory,signaling]
+ *   npm run bench -- [--only download,browser,latency,concurrency,setup,memory,in-memory,signaling,strangers,abrupt-close]
  *                    [--quick] [--sweep]
  *
  * `--quick` runs smaller sizes and fewer repetitions (a smoke run: its figures are noisier);
@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { CHROMIUM_PATH } from '../helpers/browser.js';
+import { abruptCloseRow, runAbruptCloses } from './abrupt-close-trials.js';
 import { runBrowserDownload } from './browser-download.js';
 import { runConcurrency } from './concurrency.js';
 import { type EdgeStack, startEdgeStack } from './edge-stack.js';
@@ -26,6 +27,7 @@ import { runNodeThroughput } from './node-throughput.js';
 import { type BenchPeer, startBenchPeer } from './peer-client.js';
 import { runSessionSetup } from './session-setup.js';
 import { run as signalingCapacity, toMarkdown as signalingMarkdown } from './signaling-capacity.js';
+import { runStrangerFlood } from './stranger-flood.js';
 import { runSweep, SWEEP_HEADER } from './sweep.js';
 import { fmt, type TargetRow, toMarkdown } from './targets.js';
 
@@ -39,6 +41,8 @@ const ALL = [
   'setup',
   'memory',
   'signaling',
+  'strangers',
+  'abrupt-close',
 ];
 
 const { values } = parseArgs({
@@ -161,6 +165,27 @@ if (selected.has('memory')) {
   } finally {
     await stack.stop();
   }
+}
+
+if (selected.has('strangers')) {
+  progress('stranger flood');
+  // A fresh edge: the flood's peaks are measured against its own idle.
+  const stack = await startEdgeStack();
+  try {
+    const r = await runStrangerFlood(stack, quick ? { rounds: 1, requests: 100 } : {});
+    results.strangerFlood = r.result;
+    rows.push(...r.rows);
+  } finally {
+    await stack.stop();
+  }
+}
+
+if (selected.has('abrupt-close')) {
+  progress('abrupt closes');
+  // Its own stacks, under the supervisor as shipped: a crash must not reach other scenarios.
+  const r = await runAbruptCloses({ trials: quick ? 10 : 30 });
+  results.abruptClose = r;
+  rows.push(abruptCloseRow(r));
 }
 
 let signalingTable = '';

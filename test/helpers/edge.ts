@@ -29,6 +29,11 @@ export interface EdgeOptions {
   env?: Record<string, string>;
   /** Wait for this log message before resolving; default `joined room`. Null waits for nothing. */
   readyMessage?: string | null;
+  /**
+   * Run the edge under its supervisor, as shipped. Default false: `process` is then the
+   * serving process itself, whose memory and fds the tests measure.
+   */
+  supervised?: boolean;
 }
 
 export interface StartedEdge {
@@ -85,6 +90,7 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
   for (const [prefix, url] of Object.entries(options.routes ?? {}))
     args.push('--route', `${prefix}=${url}`);
   if (options.mediaDir) args.push('--media-dir', options.mediaDir);
+  if (!options.supervised) args.push('--no-supervise');
   const child = spawn(process.execPath, args, {
     env: {
       PATH: process.env.PATH ?? '',

@@ -2,6 +2,7 @@
 /**
  * `peerfetch-edge start | status | doctor | pair | clients | unpair`. The process entry point: reads flags and the
  * environment, installs signal handlers, and maps failures to messages and exit codes.
+ * `start` serves from a child process that a supervisor replaces if it crashes (supervise.ts).
  */
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -10,10 +11,10 @@ import type { ConfigFlags } from '../config/sources.js';
 import { callControl, ServiceNotRunningError } from '../control/client.js';
 import { CONTROL_SOCKET_NAME } from '../control/protocol.js';
 import { createLogger } from '../logger.js';
-import { startEdge } from '../main.js';
 import { agentVersion } from '../version.js';
 import { formatTable, runDoctor } from './doctor.js';
 import { clientsCommand, pairCommand, unpairCommand } from './pairing-commands.js';
+import { announceReady, runSupervised, standBy } from './supervise.js';
 
 /** Time allowed for a clean shutdown before exiting anyway. */
 const SHUTDOWN_DEADLINE_MS = 4000;
@@ -43,7 +44,7 @@ function toFlags(options: ConfigFlags & { deviceApi?: boolean }): ConfigFlags {
   return { ...options, deviceApi: options.deviceApi === false ? false : undefined };
 }
 
-async function start(options: ConfigFlags) {
+async function start({ supervise, ...options }: ConfigFlags & { supervise?: boolean }) {
   let config: Awaited<ReturnType<typeof loadConfig>>;
   try {
     config = await loadConfig({ flags: toFlags(options), env: process.env });
@@ -51,6 +52,10 @@ async function start(options: ConfigFlags) {
     fail((error as Error).message, error instanceof ConfigError ? 2 : 1);
   }
   const logger = createLogger(config.logLevel);
+  // The supervisor never loads the edge itself (main.js, WebRTC): see supervise.ts.
+  if (supervise !== false) await runSupervised(logger);
+  const { startEdge } = await import('../main.js');
+  await standBy(logger, async () => (await import('../webrtc/index.js')).loadPeer());
   process.on('unhandledRejection', (reason) =>
     logger.error({ err: (reason as Error)?.message ?? String(reason) }, 'unhandled rejection'),
   );
@@ -69,6 +74,7 @@ async function start(options: ConfigFlags) {
     logger.fatal({ err: (error as Error).message, errName: (error as Error).name }, 'cannot start');
     fail((error as Error).message, 1);
   }
+  announceReady();
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -134,9 +140,12 @@ const program = new Command('peerfetch-edge')
   .version(agentVersion())
   .showHelpAfterError();
 
-withConfigFlags(
-  program.command('start').description('run the edge agent in the foreground'),
-).action(start);
+withConfigFlags(program.command('start').description('run the edge agent in the foreground'))
+  .option(
+    '--no-supervise',
+    'serve from this process, without a supervisor that restarts it after a crash',
+  )
+  .action(start);
 withConfigFlags(program.command('status').description('show the state of the running service'))
   .option('--json', 'print JSON')
   .action(status);

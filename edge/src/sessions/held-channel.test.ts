@@ -1,6 +1,11 @@
 import { createMemoryChannelPair } from '@peerfetch/shared';
 import { describe, expect, it } from 'vitest';
-import { closeWhenSettled, holdMessages, onRemoteDataChannel } from './held-channel.js';
+import {
+  closeWhenSettled,
+  FENCED_SEND_BYTES,
+  holdMessages,
+  onRemoteDataChannel,
+} from './held-channel.js';
 
 const bytes = (e: unknown) => [...new Uint8Array((e as MessageEvent).data as ArrayBuffer)];
 
@@ -63,6 +68,43 @@ describe('readyState', () => {
     a.close();
     await closed;
     expect(held.readyState).toBe('closed');
+  });
+});
+
+describe('send', () => {
+  /** An open channel whose native readyState reads are counted and can be changed. */
+  function countedChannel() {
+    const [a, b] = createMemoryChannelPair();
+    const counted = { reads: 0, state: 'open', channel: a, peer: b };
+    Object.defineProperty(a, 'readyState', {
+      get: () => {
+        counted.reads++;
+        return counted.state;
+      },
+    });
+    return counted;
+  }
+
+  it('reads the native state right before sending a body-sized message', () => {
+    const counted = countedChannel();
+    const held = holdMessages(counted.channel);
+    // Small control frames skip the extra blocking call (the in-memory channel's own send
+    // reads its state too).
+    held.send(new Uint8Array(FENCED_SEND_BYTES - 1));
+    const bySend = counted.reads;
+    counted.reads = 0;
+    held.send(new Uint8Array(FENCED_SEND_BYTES));
+    expect(counted.reads).toBe(bySend + 1);
+  });
+
+  it('refuses a body-sized message once the native channel is no longer open', () => {
+    const counted = countedChannel();
+    const held = holdMessages(counted.channel);
+    counted.channel.send = () => {
+      throw new Error('reached the native send');
+    };
+    counted.state = 'closing';
+    expect(() => held.send(new Uint8Array(FENCED_SEND_BYTES))).toThrow(/no longer open/);
   });
 });
 
