@@ -25,6 +25,14 @@ import { createSignalingGuard } from './webrtc/signaling-guard.js';
 export interface StartEdgeOptions {
   /** Prints the pairing code and QR code here when a window opens (a TTY). */
   terminal?: NodeJS.WritableStream;
+  /**
+   * Clients whose sessions died with a previous process of this edge (a crash): once
+   * registered, the edge tells them to drop those connections, so they reconnect at once
+   * instead of at their ping timeout.
+   */
+  orphanedClients?: string[];
+  /** Called with the clients that have sessions, whenever that set changes. */
+  onClientsChanged?(clientIds: string[]): void;
 }
 
 export interface RunningEdge {
@@ -111,6 +119,7 @@ export async function startEdge(
       ),
     forgetClient: (clientId) => service.forget(clientId),
     onAuthenticated: (connection) => guard.authenticated(connection.peer, connection.connectionId),
+    onClientsChanged: startOptions.onClientsChanged,
   });
   const presence = createPresence({
     Peer,
@@ -122,6 +131,7 @@ export async function startEdge(
     // Not Node's fetch: running undici's parser leaves about 6 MiB resident (see http-fetch.ts).
     rooms: createRoomsClient({ baseUrl: config.signaling.url, fetch: httpFetch }),
     logger: logger.child({ module: 'presence' }),
+    dropConnectionsOf: startOptions.orphanedClients,
     onConnection: (connection) => sessions.accept(connection as unknown as IncomingConnection),
   });
   const started = Date.now();

@@ -34,6 +34,10 @@ describe('edge under abrupt closes', () => {
   it('starts a crashed serving process again, under the same id, with its pairings', async () => {
     stack = await startEdgeStack({ supervised: true });
     const first = servingPids(stack.edge.logs)[0]!;
+    // A session open when the process dies: its phone hears at once, not at its 15 s ping timeout.
+    const before = await stack.session();
+    expect((await before.fetch('/up/bytes?n=16')).status).toBe(200);
+    await stack.edge.waitForLog((l) => l.msg === 'session opened');
     const crashedAt = Date.now();
     process.kill(first, 'SIGSEGV'); // what the wrtc fault does
     const registered = await stack.edge.waitForLog(
@@ -44,6 +48,15 @@ describe('edge under abrupt closes', () => {
     expect(Number(registered.time) - crashedAt).toBeLessThan(RECOVERY_TARGET_MS);
     const crash = stack.edge.logs.find((l) => l.msg === 'serving process crashed');
     expect(crash).toMatchObject({ signal: 'SIGSEGV', wasReady: true, restartInMs: 0 });
+    const told = await stack.edge.waitForLog(
+      (l) => l.msg === 'told the clients of the previous process to reconnect',
+    );
+    expect(told.clients).toEqual([stack.paired.id]);
+    await before.session.closed;
+    const noticedMs = Date.now() - crashedAt;
+    console.log(`[edge figures] the open session heard of the crash after ${noticedMs} ms`);
+    expect(noticedMs).toBeLessThan(RECOVERY_TARGET_MS);
+    await before.close();
     // The client paired before the crash is still paired: no user action.
     const client = await stack.session();
     const response = await client.fetch('/up/bytes?n=4096');

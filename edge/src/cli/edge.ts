@@ -14,7 +14,7 @@ import { createLogger } from '../logger.js';
 import { agentVersion } from '../version.js';
 import { formatTable, runDoctor } from './doctor.js';
 import { clientsCommand, pairCommand, unpairCommand } from './pairing-commands.js';
-import { announceReady, runSupervised, standBy } from './supervise.js';
+import { announceReady, reportClients, runSupervised, standBy } from './supervise.js';
 
 /** Time allowed for a clean shutdown before exiting anyway. */
 const SHUTDOWN_DEADLINE_MS = 4000;
@@ -55,11 +55,11 @@ async function start({ supervise, ...options }: ConfigFlags & { supervise?: bool
   // The supervisor never loads the edge itself (main.js, WebRTC): see supervise.ts.
   if (supervise !== false) await runSupervised(logger);
   const { startEdge } = await import('../main.js');
-  await standBy(logger, async () => (await import('../webrtc/index.js')).loadPeer());
-  process.on('unhandledRejection', (reason) =>
-    logger.error({ err: (reason as Error)?.message ?? String(reason) }, 'unhandled rejection'),
+  const orphanedClients = await standBy(logger, async () =>
+    (await import('../webrtc/index.js')).loadPeer(),
   );
-  // Log the reason as a JSON line (journald keeps it) and let systemd restart us.
+  // A bug is not hidden: log the reason as a JSON line (journald keeps it) and exit, so the
+  // supervisor and systemd see it. An unhandled rejection arrives here too (Node's default).
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error.message, stack: error.stack }, 'uncaught exception');
     process.exit(1);
@@ -69,6 +69,8 @@ async function start({ supervise, ...options }: ConfigFlags & { supervise?: bool
     // The QR code goes to a person's terminal only; journald gets the JSON line.
     edge = await startEdge(config, logger, agentVersion(), {
       terminal: process.stdout.isTTY ? process.stdout : undefined,
+      orphanedClients,
+      onClientsChanged: reportClients,
     });
   } catch (error) {
     logger.fatal({ err: (error as Error).message, errName: (error as Error).name }, 'cannot start');

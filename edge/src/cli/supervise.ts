@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Logger } from '../logger.js';
-import { ChildMessage, isServeMessage } from '../supervisor/messages.js';
+import { ChildMessage, orphansOfServe } from '../supervisor/messages.js';
 import { startSupervisor } from '../supervisor/supervisor.js';
 
 export async function runSupervised(logger: Logger): Promise<never> {
@@ -23,10 +23,11 @@ export async function runSupervised(logger: Logger): Promise<never> {
  * In a child of the supervisor: runs `preload` (loading is most of a start), says so, and
  * resolves when told to serve. Leaves at once if the supervisor goes away (killed without
  * its children), so an orphan never holds the edge's id or control socket next to a new
- * agent. Without a supervisor it resolves at once.
+ * agent. Resolves with the clients whose sessions died with the process this one replaces
+ * (none without a supervisor, at once).
  */
-export async function standBy(logger: Logger, preload: () => Promise<unknown>): Promise<void> {
-  if (!process.send) return;
+export async function standBy(logger: Logger, preload: () => Promise<unknown>): Promise<string[]> {
+  if (!process.send) return [];
   process.once('disconnect', () => {
     logger.warn('the supervisor is gone; exiting');
     process.exit(1);
@@ -37,16 +38,22 @@ export async function standBy(logger: Logger, preload: () => Promise<unknown>): 
     // Starting the edge loads it again and reports the error where it belongs.
     logger.warn({ err: (error as Error).message }, 'could not load ahead of serving');
   }
-  const serve = new Promise<void>((resolve) => {
+  const serve = new Promise<string[]>((resolve) => {
     const onMessage = (message: unknown) => {
-      if (!isServeMessage(message)) return;
+      const orphans = orphansOfServe(message);
+      if (!orphans) return;
       process.off('message', onMessage);
-      resolve();
+      resolve(orphans);
     };
     process.on('message', onMessage);
   });
   process.send({ type: ChildMessage.Loaded });
-  await serve;
+  return serve;
+}
+
+/** In a child of the supervisor: the clients it has sessions with now (see serveMessage). */
+export function reportClients(ids: string[]): void {
+  process.send?.({ type: ChildMessage.Clients, ids });
 }
 
 /** In a child of the supervisor: it serves from now on, so a crash is replaced at once. */

@@ -16,6 +16,9 @@ class FakePeer extends EventEmitter {
   disconnected = false;
   destroyed = false;
   reconnects = 0;
+  /** What was sent on its server socket. */
+  readonly sent: unknown[] = [];
+  readonly socket = { send: (message: unknown) => this.sent.push(message) };
   readonly options: { config: { iceServers: unknown[] } };
   constructor(
     readonly id: string,
@@ -49,7 +52,12 @@ class FakePeer extends EventEmitter {
 }
 
 function setup(
-  overrides: { iceServers?: { urls: string }[]; leave?: () => Promise<void>; logger?: Logger } = {},
+  overrides: {
+    iceServers?: { urls: string }[];
+    leave?: () => Promise<void>;
+    logger?: Logger;
+    dropConnectionsOf?: string[];
+  } = {},
 ) {
   FakePeer.made = [];
   const rooms = {
@@ -69,6 +77,7 @@ function setup(
     onConnection: () => {},
     backoff: { initialMs: 10, maxMs: 40 },
     registerTimeoutMs: 200,
+    dropConnectionsOf: overrides.dropConnectionsOf,
     ...(overrides.iceServers ? { iceServers: overrides.iceServers } : {}),
   });
   return { presence, rooms, identity };
@@ -135,6 +144,25 @@ describe('presence', () => {
       expect(FakePeer.made[0]!.destroyed).toBe(true);
     });
   }
+
+  it('tells the previous process’s clients to drop their connections, on the first registration only', async () => {
+    const { presence } = setup({ dropConnectionsOf: ['phone-1', 'laptop-2'] });
+    presence.start();
+    const peer = FakePeer.made[0]!;
+    peer.serverOpens();
+    expect(peer.sent).toEqual([
+      { type: 'LEAVE', dst: 'phone-1' },
+      { type: 'LEAVE', dst: 'laptop-2' },
+    ]);
+    await expect.poll(() => presence.state).toBe('joined');
+    // Sessions outlive a lost signaling server: a reconnect says nothing.
+    peer.serverLost();
+    await expect.poll(() => peer.reconnects).toBe(1);
+    peer.serverOpens();
+    await expect.poll(() => presence.state).toBe('joined');
+    expect(peer.sent).toHaveLength(2);
+    await presence.stop();
+  });
 
   it('uses configured ICE servers without asking the server', async () => {
     const { presence, rooms } = setup({ iceServers: [{ urls: 'stun:10.0.0.1' }] });

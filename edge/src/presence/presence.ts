@@ -29,6 +29,11 @@ export interface PresenceOptions {
   logger: Logger;
   /** Called for every incoming DataConnection. */
   onConnection(connection: DataConnection): void;
+  /**
+   * Peers told on the first registration that their connections to this id are gone (a
+   * PeerJS LEAVE, relayed by the server): sessions of a crashed process of this edge.
+   */
+  dropConnectionsOf?: readonly string[];
   backoff?: BackoffOptions;
   /** A (re)connection that has not registered after this many ms is restarted. Default 15000. */
   registerTimeoutMs?: number;
@@ -80,7 +85,10 @@ export function createPresence(options: PresenceOptions): Presence {
       debug: 0,
     });
     peer = current;
-    current.on('open', () => onOpen(current));
+    current.on('open', () => {
+      if (registrations === 0) sayLeft(current);
+      void onOpen(current);
+    });
     current.on('connection', (connection) => options.onConnection(connection));
     current.on('disconnected', () => {
       if (state === 'stopped') return;
@@ -116,6 +124,13 @@ export function createPresence(options: PresenceOptions): Presence {
       }
     });
     armWatchdog();
+  }
+
+  function sayLeft(current: Peer) {
+    const ids = options.dropConnectionsOf ?? [];
+    for (const id of ids) current.socket.send({ type: 'LEAVE', dst: id });
+    if (ids.length > 0)
+      logger.info({ clients: ids }, 'told the clients of the previous process to reconnect');
   }
 
   function scheduleRetry() {

@@ -62,6 +62,8 @@ export interface SessionManagerOptions {
   forgetClient(clientId: string): Promise<void>;
   /** Called once a connection's client has proved its pairing. */
   onAuthenticated?(connection: IncomingConnection): void;
+  /** Called with the clients that have sessions, whenever that set changes. */
+  onClientsChanged?(clientIds: string[]): void;
   /**
    * A connection that has not opened and authenticated this many ms after it arrived is
    * closed, so an unauthenticated peer holds its resources only briefly. Default 20000.
@@ -116,13 +118,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     const own = byClient.get(clientId) ?? new Set();
     own.add(session);
     byClient.set(clientId, own);
+    if (own.size === 1) options.onClientsChanged?.([...byClient.keys()]);
   }
 
   function untrack(clientId: string, session: PeerFetchSession) {
     sessions.delete(session);
     const own = byClient.get(clientId);
     own?.delete(session);
-    if (own?.size === 0) byClient.delete(clientId);
+    if (own?.size !== 0) return;
+    byClient.delete(clientId);
+    options.onClientsChanged?.([...byClient.keys()]);
   }
 
   /**

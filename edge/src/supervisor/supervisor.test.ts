@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ChildMessage, isServeMessage } from './messages.js';
+import { ChildMessage, orphansOfServe } from './messages.js';
 import { createRestartPolicy } from './restart-policy.js';
 import { type ServingProcess, startSupervisor } from './supervisor.js';
 
@@ -11,13 +11,19 @@ class FakeChild extends EventEmitter implements ServingProcess {
   readonly pid = FakeChild.nextPid++;
   readonly signals: NodeJS.Signals[] = [];
   toldToServe = false;
+  /** The orphans of the serve message it got. */
+  orphans: string[] | undefined;
   kill(signal: NodeJS.Signals) {
     this.signals.push(signal);
     return true;
   }
   send(message: unknown) {
-    if (isServeMessage(message)) this.toldToServe = true;
+    this.orphans = orphansOfServe(message);
+    if (this.orphans) this.toldToServe = true;
     return true;
+  }
+  hasSessionsWith(ids: string[]) {
+    this.emit('message', { type: ChildMessage.Clients, ids });
   }
   loaded() {
     this.emit('message', { type: ChildMessage.Loaded });
@@ -83,10 +89,15 @@ describe('supervisor', () => {
   it('hands over to the standby at once when the serving process crashes', async () => {
     const { supervisor, children, lines } = supervise();
     children[0]!.serves();
+    expect(children[0]!.orphans).toEqual([]);
     children[1]!.loaded();
+    children[0]!.hasSessionsWith(['phone-1', 'laptop-2']);
+    children[0]!.hasSessionsWith(['phone-1']);
     children[0]!.crash('SIGSEGV');
     await vi.advanceTimersByTimeAsync(0);
     expect(children[1]!.toldToServe).toBe(true);
+    // The crashed process's clients, for the new one to tell at once.
+    expect(children[1]!.orphans).toEqual(['phone-1']);
     expect(supervisor.restarts).toBe(1);
     const crash = lines.find((l) => l.msg === 'serving process crashed');
     expect(crash).toMatchObject({ signal: 'SIGSEGV', wasReady: true, restartInMs: 0 });

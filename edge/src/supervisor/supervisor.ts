@@ -15,7 +15,7 @@
  * systemd decides what happens next.
  */
 import type { Logger } from '../logger.js';
-import { ChildMessage, childMessageType, SERVE_MESSAGE } from './messages.js';
+import { ChildMessage, childMessage, serveMessage } from './messages.js';
 import { createRestartPolicy, type RestartPolicy } from './restart-policy.js';
 
 /** The part of a ChildProcess the supervisor uses. */
@@ -61,6 +61,10 @@ interface Child {
   serving: boolean;
   /** Said it serves. */
   ready: boolean;
+  /** Clients it last said it has sessions with. */
+  clients: string[];
+  /** Clients of the process it replaces, passed on when it is told to serve. */
+  orphans: string[];
 }
 
 export function startSupervisor(options: SupervisorOptions): Supervisor {
@@ -91,15 +95,19 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       loaded: false,
       serving: false,
       ready: false,
+      clients: [],
+      orphans: [],
     };
-    child.process.on('message', (message) => {
-      const type = childMessageType(message);
-      if (type === ChildMessage.Loaded) {
+    child.process.on('message', (raw) => {
+      const message = childMessage(raw);
+      if (message?.type === ChildMessage.Loaded) {
         child.loaded = true;
-        if (child.serving) child.process.send(SERVE_MESSAGE);
-      } else if (type === ChildMessage.Ready && child.serving) {
+        if (child.serving) child.process.send(serveMessage(child.orphans));
+      } else if (message?.type === ChildMessage.Ready && child.serving) {
         child.ready = true;
         if (!standby && !stopSignal) standby = spawnChild();
+      } else if (message?.type === ChildMessage.Clients) {
+        child.clients = message.ids;
       }
     });
     child.process.once('error', (error) => {
@@ -111,11 +119,12 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     return child;
   }
 
-  function serve(child: Child) {
+  function serve(child: Child, orphans: string[] = []) {
     restartTimer = undefined;
     active = child;
     child.serving = true;
-    if (child.loaded) child.process.send(SERVE_MESSAGE);
+    child.orphans = orphans;
+    if (child.loaded) child.process.send(serveMessage(orphans));
     logger.info({ pid: child.process.pid, standby: child.loaded }, 'serving process started');
   }
 
@@ -158,7 +167,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     restartTimer = setTimeout(() => {
       const next = standby ?? spawnChild();
       standby = undefined;
-      serve(next);
+      serve(next, child.clients);
     }, delay);
   }
 
