@@ -1,6 +1,7 @@
 /**
  * Protocol constants and tuning defaults. Every default here is a starting point that the
- * benchmarks (`npm run bench`) measure; docs/PERFORMANCE.md records why each has its value.
+ * benchmarks (`npm run bench`) measure; docs/PERFORMANCE.md#decisions records why each has
+ * its value.
  */
 
 /** Statuses whose responses never have a body (the Fetch standard's null body statuses). */
@@ -33,7 +34,8 @@ export const MIN_FRAME_SIZE = 16 * 1024;
 /**
  * Channel high-water mark: stop sending while this much is queued in the DataChannel.
  * Far below libwebrtc's 16 MiB queue limit, and small enough that a small response queued
- * behind a large download waits only for this many bytes to drain.
+ * behind a large download waits only for this many bytes to drain
+ * (docs/PERFORMANCE.md#why-this-frame-size-and-high-water-mark).
  */
 export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 
@@ -48,8 +50,8 @@ export const DEFAULT_DRAIN_POLL_MS = 2;
  * It bounds how much of one download is in flight ahead of any other response on the
  * (ordered) channel, so it sets head-of-line delay. Over wrtc on loopback, 512 KiB against
  * 1 MiB: small-GET delay during a download median p50 10 vs 14 ms and p99 34 vs 60 ms over
- * four sweeps, the same throughput within noise (docs/PERFORMANCE.md). 256 KiB starves
- * throughput. It caps one ticket at window / RTT: 10 MiB/s at 50 ms.
+ * four sweeps, the same throughput within noise (docs/PERFORMANCE.md#why-this-window-size).
+ * 256 KiB starves throughput. It caps one ticket at window / RTT: 10 MiB/s at 50 ms.
  */
 export const DEFAULT_WINDOW = 512 * 1024;
 

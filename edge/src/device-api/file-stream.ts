@@ -2,7 +2,7 @@
  * A byte range of a file as a readable byte stream. A reader that brings its own buffer
  * (a BYOB reader, as the session's outgoing message uses) has the file read straight into
  * it, so serving a large file allocates nothing per read: a fresh buffer per read left
- * garbage that cost V8 a full collection every few MiB (docs/PERFORMANCE.md, fifth session).
+ * garbage that cost V8 a full collection every few MiB (docs/PERFORMANCE.md#why-reused-buffers).
  * Other readers get chunks of READ_CHUNK_BYTES. Bytes are read only as the reader asks, and
  * cancelling closes the file.
  */

@@ -5,8 +5,9 @@
  * Not Node's own fetch, for memory: undici's HTTP parser is WebAssembly, and once it has
  * parsed a few responses V8 recompiles it with TurboFan on its platform threads. That compile
  * peaks near 30 MiB of malloc, and glibc keeps part of it resident in those threads' arenas
- * for the life of the process: about 6 MiB of the idle edge's RSS (docs/PERFORMANCE.md,
- * "Idle memory"). The upstream hop is on node:http already, so the parser never runs here.
+ * for the life of the process: about 6 MiB of the idle edge's RSS
+ * (docs/PERFORMANCE.md#why-nodehttp-for-the-rooms-client). The upstream hop is on node:http
+ * already, so the parser never runs here.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';

@@ -4,8 +4,9 @@
  * straight into one, so no chunk outlives the turn it arrived in. `Readable.toWeb` instead
  * copied every chunk into a fresh buffer that waited in the stream for the peer's credit;
  * against a slow reader that garbage held the edge's memory peak 7–11 MiB higher, at the
- * same rate and CPU per MiB (docs/PERFORMANCE.md, tenth session). The socket is paused once
- * its Readable's high-water mark is queued, so a slow reader stops the upstream.
+ * same rate and CPU per MiB (docs/PERFORMANCE.md#why-a-byte-stream-for-upstream-answers).
+ * The socket is paused once its Readable's high-water mark is queued, so a slow reader stops
+ * the upstream.
  */
 import type { IncomingMessage } from 'node:http';
 

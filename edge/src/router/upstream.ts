@@ -3,8 +3,8 @@
  * become problem+json: refused 502, slow 504, too large 413.
  *
  * Uses node:http rather than fetch: fetch costs about twice the CPU per request and per MiB
- * (docs/PERFORMANCE.md), and as a proxy the edge passes bodies through as they are,
- * compressed or not, where fetch would decode them.
+ * (docs/PERFORMANCE.md#why-nodehttp-for-upstreams), and as a proxy the edge passes bodies
+ * through as they are, compressed or not, where fetch would decode them.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -70,8 +70,8 @@ function upstreamPrefix(baseUrl: string): string {
 
 /**
  * Answers of known length up to this size are read whole and sent as they are: wrapping a
- * socket in a web stream costs more than the rest of a small answer (docs/PERFORMANCE.md,
- * fifth session). Larger or open-ended answers stream.
+ * socket in a web stream costs more than the rest of a small answer
+ * (docs/PERFORMANCE.md#why-buffered-small-answers). Larger or open-ended answers stream.
  */
 export const BUFFERED_ANSWER_BYTES = 64 * 1024;
 

@@ -98,8 +98,8 @@ export function holdMessages(channel: DataChannelLike, peerConnection?: unknown)
     // Read natively only until the channel is open: each read is a blocking call into
     // wrtc's signaling thread, and the session checks before every CREDIT it sends. During
     // an upload the edge spent as long in those reads as in the sends themselves
-    // (docs/PERFORMANCE.md, ninth session). From open on, only a close changes it, and
-    // closing is tracked here.
+    // (docs/PERFORMANCE.md#why-the-held-channel). From open on, only a close changes it,
+    // and closing is tracked here.
     get readyState() {
       if (closed) return 'closed';
       if (seenOpen) return 'open';

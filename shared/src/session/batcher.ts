@@ -13,7 +13,8 @@ const FIRST_FRAME_AT = FRAME_HEADER_SIZE + BATCH_ENTRY_PREFIX_SIZE;
  *
  * Each `send` on @roamhq/wrtc is a blocking call into libwebrtc's threads (0.2–0.3 ms even
  * for a few bytes), and each message costs the receiver an event, so many small frames
- * (responses at 64 in flight, CREDIT, CANCEL) are cheaper as one message.
+ * (responses at 64 in flight, CREDIT, CANCEL) are cheaper as one message: at 64 in flight
+ * about twice the request rate (docs/PERFORMANCE.md#why-batch).
  */
 export class MessagePacker {
   readonly #send: (message: Uint8Array<ArrayBuffer>) => void;

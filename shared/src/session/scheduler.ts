@@ -30,7 +30,7 @@ export class FrameScheduler {
    * Every frame is encoded into the packer's one reused buffer, since channels copy what
    * `send` is given (the WebRTC spec; @roamhq/wrtc and the in-memory channel too). A
    * download then leaves no 256 KiB garbage buffer per frame for V8 to collect lazily,
-   * which kept the edge's RSS high (docs/PERFORMANCE.md, memory).
+   * which kept the edge's RSS high (docs/PERFORMANCE.md#why-reused-buffers).
    */
   readonly #packer: MessagePacker;
   readonly #bufferFor = (size: number): Uint8Array<ArrayBuffer> => this.#packer.place(size);

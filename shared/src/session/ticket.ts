@@ -44,7 +44,7 @@ export class Ticket<PeerHead> {
   readonly #ctx: TicketContext;
   /**
    * Made when someone asks for the signal: a client's ticket is rarely asked, and each
-   * AbortController is garbage per request (docs/PERFORMANCE.md, sixth session).
+   * AbortController is garbage per request (docs/PERFORMANCE.md#why-buffered-small-answers).
    */
   #abort: AbortController | undefined;
   #abortReason: Error | undefined;
