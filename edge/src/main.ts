@@ -160,10 +160,7 @@ export async function startEdge(
       status: async () => status(),
       pair: async () => service.pair(),
       clients: async () => service.clientsTable(),
-      unpair: async (args) => {
-        if (typeof args.client !== 'string' || !args.client) throw new Error('name a client');
-        return service.unpair(args.client);
-      },
+      unpair: async ({ client }) => service.unpair(client),
     },
     logger.child({ module: 'control' }),
   );

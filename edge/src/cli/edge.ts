@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadConfig, loadStateDir } from '../config/load.js';
 import type { ConfigFlags } from '../config/sources.js';
-import { callControl, ServiceNotRunningError } from '../control/client.js';
+import { type ControlCall, callControl, ServiceNotRunningError } from '../control/client.js';
 import { CONTROL_SOCKET_NAME } from '../control/protocol.js';
 import { createLogger } from '../logger.js';
 import { agentVersion } from '../version.js';
@@ -100,10 +100,7 @@ async function status(options: ConfigFlags & { json?: boolean }) {
     fail(e.message, 2),
   );
   try {
-    const result = (await callControl(join(stateDir, CONTROL_SOCKET_NAME), 'status')) as Record<
-      string,
-      unknown
-    >;
+    const result = await callControl(join(stateDir, CONTROL_SOCKET_NAME), 'status', {});
     if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       for (const [key, value] of Object.entries(result)) {
@@ -118,12 +115,7 @@ async function status(options: ConfigFlags & { json?: boolean }) {
 }
 
 /** Runs a control-socket command of the running service and prints its answer. */
-async function control(
-  options: ConfigFlags,
-  run: (
-    call: (command: string, args?: Record<string, unknown>) => Promise<unknown>,
-  ) => Promise<string>,
-) {
+async function control(options: ConfigFlags, run: (call: ControlCall) => Promise<string>) {
   const stateDir = await loadStateDir({ flags: options, env: process.env }).catch((e: Error) =>
     fail(e.message, 2),
   );

@@ -1,13 +1,11 @@
 /** `peerfetch-edge pair | clients | unpair`: pairing management through the control socket. */
+import type { ControlCall } from '../control/client.js';
 import type { PairedClientInfo } from '../pairing/paired-clients.js';
 import { pairingText } from '../pairing/pairing-link.js';
-import type { PairingInfo } from '../pairing/pairing-service.js';
 import { formatColumns } from './columns.js';
 
-type Call = (command: string, args?: Record<string, unknown>) => Promise<unknown>;
-
-export async function pairCommand(call: Call, json: boolean): Promise<string> {
-  const info = (await call('pair')) as PairingInfo;
+export async function pairCommand(call: ControlCall, json: boolean): Promise<string> {
+  const info = await call('pair', {});
   if (json) return JSON.stringify(info, null, 2);
   return pairingText(info, info.link);
 }
@@ -22,12 +20,12 @@ export function clientsTable(clients: PairedClientInfo[]): string {
   ]);
 }
 
-export async function clientsCommand(call: Call, json: boolean): Promise<string> {
-  const clients = (await call('clients')) as PairedClientInfo[];
+export async function clientsCommand(call: ControlCall, json: boolean): Promise<string> {
+  const clients = await call('clients', {});
   return json ? JSON.stringify(clients, null, 2) : clientsTable(clients);
 }
 
-export async function unpairCommand(call: Call, client: string): Promise<string> {
-  const removed = (await call('unpair', { client })) as PairedClientInfo;
+export async function unpairCommand(call: ControlCall, client: string): Promise<string> {
+  const removed = await call('unpair', { client });
   return `Unpaired ${removed.name} (${removed.id}); its sessions were closed.`;
 }

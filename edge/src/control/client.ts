@@ -1,18 +1,31 @@
 /** Calls the running service over its control socket. */
 import { connect } from 'node:net';
-import type { ControlResponse } from './protocol.js';
+import type {
+  ControlArgs,
+  ControlCommand,
+  ControlRequest,
+  ControlResponse,
+  ControlResult,
+} from './protocol.js';
 
 /** Nothing answers on the socket: the service is not running (or runs elsewhere). */
 export class ServiceNotRunningError extends Error {
   override readonly name = 'PeerFetchServiceNotRunningError';
 }
 
-export function callControl(
+/** Runs one command of the service at a given socket (see {@link callControl}). */
+export type ControlCall = <C extends ControlCommand>(
+  command: C,
+  args: ControlArgs<C>,
+) => Promise<ControlResult<C>>;
+
+/** Runs `command` on the service listening at `path` and resolves with its result. */
+export function callControl<C extends ControlCommand>(
   path: string,
-  command: string,
-  args: Record<string, unknown> = {},
+  command: C,
+  args: ControlArgs<C>,
   timeoutMs = 5000,
-): Promise<unknown> {
+): Promise<ControlResult<C>> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
     let buffer = '';
@@ -21,7 +34,8 @@ export function callControl(
       reject(new Error(`no answer on ${path} within ${timeoutMs} ms`));
     }, timeoutMs);
     socket.setEncoding('utf8');
-    socket.once('connect', () => socket.write(`${JSON.stringify({ command, args })}\n`));
+    const request: ControlRequest<C> = { command, args };
+    socket.once('connect', () => socket.write(`${JSON.stringify(request)}\n`));
     socket.on('data', (chunk: string) => {
       buffer += chunk;
     });
@@ -38,7 +52,8 @@ export function callControl(
     socket.once('end', () => {
       clearTimeout(timer);
       try {
-        const response = JSON.parse(buffer) as ControlResponse;
+        // The service answering is this same build, typed by the same ControlCommands.
+        const response = JSON.parse(buffer) as ControlResponse<C>;
         if (response.ok) resolve(response.result);
         else reject(new Error(response.error));
       } catch {

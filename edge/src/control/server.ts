@@ -6,12 +6,13 @@ import { chmod, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
 import type { Logger } from '../logger.js';
 import {
-  type ControlRequest,
+  type ControlCommand,
+  type ControlHandlers,
   type ControlResponse,
+  controlArgs,
+  isControlCommand,
   MAX_CONTROL_REQUEST_BYTES,
 } from './protocol.js';
-
-export type ControlCommand = (args: Record<string, unknown>) => Promise<unknown>;
 
 export interface ControlServer {
   readonly path: string;
@@ -34,30 +35,56 @@ function isAlive(path: string): Promise<boolean> {
   });
 }
 
-async function answer(
-  commands: Record<string, ControlCommand>,
-  line: string,
-): Promise<ControlResponse> {
-  let request: ControlRequest;
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Checks the arguments against the command's schema, then runs it. */
+async function run<C extends ControlCommand>(
+  handlers: ControlHandlers,
+  command: C,
+  args: unknown,
+): Promise<ControlResponse<C>> {
+  const parsed = controlArgs[command].safeParse(args);
+  if (!parsed.success) {
+    return { ok: false, error: parsed.error.issues.map((issue) => issue.message).join('; ') };
+  }
   try {
-    request = JSON.parse(line) as ControlRequest;
+    return { ok: true, result: await handlers[command](parsed.data) };
+  } catch (error) {
+    return { ok: false, error: messageOf(error) };
+  }
+}
+
+/** The response to one request line; never throws, whatever the line holds. */
+async function answer(handlers: ControlHandlers, line: string): Promise<ControlResponse> {
+  let request: unknown;
+  try {
+    request = JSON.parse(line);
   } catch {
     return { ok: false, error: 'request is not JSON' };
   }
-  const command = typeof request?.command === 'string' ? commands[request.command] : undefined;
-  if (!command || !Object.hasOwn(commands, request.command)) {
-    return { ok: false, error: `unknown command ${JSON.stringify(request?.command)}` };
+  const { command, args = {} } =
+    typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
+  if (!isControlCommand(command)) {
+    return { ok: false, error: `unknown command ${JSON.stringify(command)}` };
   }
+  if (args !== null && (typeof args !== 'object' || Array.isArray(args))) {
+    return { ok: false, error: `the arguments of "${command}" must be a JSON object` };
+  }
+  return run(handlers, command, args ?? {});
+}
+
+/** One response line; a result that cannot be written as JSON is reported, not thrown. */
+function responseLine(response: ControlResponse): string {
   try {
-    return { ok: true, result: await command(request.args ?? {}) };
+    return `${JSON.stringify(response)}\n`;
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    return `${JSON.stringify({ ok: false, error: `cannot send the answer: ${messageOf(error)}` })}\n`;
   }
 }
 
 export async function startControlServer(
   path: string,
-  commands: Record<string, ControlCommand>,
+  handlers: ControlHandlers,
   logger: Logger,
 ): Promise<ControlServer> {
   if (await isAlive(path)) {
@@ -74,14 +101,15 @@ export async function startControlServer(
     socket.on('data', (chunk: string) => {
       buffer += chunk;
       if (buffer.length > MAX_CONTROL_REQUEST_BYTES) {
-        socket.end(`${JSON.stringify({ ok: false, error: 'request too large' })}\n`);
+        socket.removeAllListeners('data');
+        socket.end(responseLine({ ok: false, error: 'request too large' }));
         return;
       }
       const newline = buffer.indexOf('\n');
       if (newline < 0) return;
       socket.removeAllListeners('data');
-      void answer(commands, buffer.slice(0, newline)).then((response) =>
-        socket.end(`${JSON.stringify(response)}\n`),
+      void answer(handlers, buffer.slice(0, newline)).then((response) =>
+        socket.end(responseLine(response)),
       );
     });
   });
