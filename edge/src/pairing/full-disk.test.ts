@@ -96,6 +96,21 @@ describe('the pairing window store on a full disk', () => {
   });
 });
 
+/** A pairing service over the paired clients kept in `stateDir`. */
+async function pairingServiceIn(stateDir: string, logger = pino({ level: 'silent' })) {
+  const clients = await loadPairedClients({ stateDir });
+  const service = await createPairingService({
+    clients,
+    stateDir,
+    edgeId: 'edge-1',
+    signalingUrl: 'https://signal.example',
+    windowMs: 60_000,
+    logger,
+    closeSessions: () => 0,
+  });
+  return { clients, service };
+}
+
 describe('the pairing service on a full disk', () => {
   it('opens no window on first start, says so in the log, and does not fail the start', async () => {
     const lines: { msg: string; err?: string }[] = [];
@@ -103,16 +118,7 @@ describe('the pairing service on a full disk', () => {
       { level: 'info' },
       { write: (line: string) => lines.push(JSON.parse(line)) },
     );
-    const clients = await loadPairedClients({ stateDir: dir });
-    const service = await createPairingService({
-      clients,
-      stateDir: dir,
-      edgeId: 'edge-1',
-      signalingUrl: 'https://signal.example',
-      windowMs: 60_000,
-      logger,
-      closeSessions: () => 0,
-    });
+    const { service } = await pairingServiceIn(dir, logger);
     full.add(PAIRING_WINDOW_FILE);
     await service.openIfUnpaired();
     expect(service.window.current()).toBeUndefined();
@@ -137,16 +143,7 @@ describe('pairing when the client cannot be stored', () => {
   };
 
   it('fails at the client with a generic reason, and the edge keeps nothing', async () => {
-    const clients = await loadPairedClients({ stateDir: dir });
-    const service = await createPairingService({
-      clients,
-      stateDir: dir,
-      edgeId: 'edge-1',
-      signalingUrl: 'https://signal.example',
-      windowMs: 60_000,
-      logger: pino({ level: 'silent' }),
-      closeSessions: () => 0,
-    });
+    const { clients, service } = await pairingServiceIn(dir);
     const { code } = await service.pair();
     full.add(PAIRED_CLIENTS_FILE);
     let pairedKey: Uint8Array | undefined;
