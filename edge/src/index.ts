@@ -8,7 +8,7 @@ export {
   openAuthenticatedSession,
   type SessionTuning,
 } from './client/connect.js';
-export { ConfigError, type EdgeConfig, loadConfig, resolveConfig } from './config/index.js';
+export { type EdgeConfig, EdgeConfigError, loadConfig, resolveConfig } from './config/index.js';
 export { createDeviceApi, type DeviceApiOptions } from './device-api/handler.js';
 export { createLogger, type Logger } from './logger.js';
 export { type EdgeStatus, type RunningEdge, startEdge } from './main.js';

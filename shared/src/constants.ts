@@ -95,6 +95,24 @@ export const MAX_HEADER_COUNT = 256;
 /** Largest control payload (HELLO, ERROR, GOAWAY, CANCEL, AUTH). */
 export const MAX_CONTROL_PAYLOAD = 8 * 1024;
 
+/**
+ * Requests one session may have in flight before more are answered 429: enough for a page
+ * and its assets at once, few enough that one client cannot queue unbounded work on a device.
+ */
+export const DEFAULT_REQUESTS_PER_SESSION = 64;
+
+/**
+ * Where the PeerJS server is mounted under a signaling server's base URL. The signaling
+ * server mounts it there, and the edge and the PWA derive their PeerJS `path` from it.
+ */
+export const PEERJS_PATH = '/peerjs';
+
+/**
+ * PeerJS key used when none is configured: `peerjs` is the PeerJS server's own default, so
+ * a stock PeerJS server and ours accept the same clients without setup.
+ */
+export const DEFAULT_PEERJS_KEY = 'peerjs';
+
 /** Where a paired client asks the edge to forget it (`DELETE`). */
 export const FORGET_PAIRING_PATH = '/.well-known/peerfetch/pairing';
 

@@ -2,6 +2,7 @@
  * The express application: security headers, health and metrics, the rooms and ICE APIs,
  * and the PWA. The PeerJS server is mounted by the caller (it needs the HTTP server).
  */
+import { PEERJS_PATH } from '@peerfetch/shared';
 import cors from 'cors';
 import express, { type Express, type Handler } from 'express';
 import helmet from 'helmet';
@@ -26,7 +27,7 @@ export interface AppDeps {
   peers: PeerDirectory;
   rooms: RoomRegistry;
   metrics: SignalingMetrics;
-  /** Mounted at /peerjs. */
+  /** Mounted at PEERJS_PATH. */
   peerServer: Handler;
   /** False once shutdown began (health then answers 503). */
   isRunning: () => boolean;
@@ -64,7 +65,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
-  app.use('/peerjs', deps.peerServer);
+  app.use(PEERJS_PATH, deps.peerServer);
 
   app.get('/healthz', (_req, res) => {
     const running = deps.isRunning();

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from './config.js';
+import { parseConfig, SignalingConfigError } from './config.js';
 
 const SECRET = 'x'.repeat(32);
 
@@ -10,10 +10,10 @@ function issuesOf(env: Record<string, string>): string[] {
   try {
     parseConfig(env);
   } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
+    if (error instanceof SignalingConfigError) return error.issues;
     throw error;
   }
-  throw new Error('expected a ConfigError');
+  throw new Error('expected a SignalingConfigError');
 }
 
 describe('parseConfig', () => {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DEFAULT_PEERJS_KEY } from '@peerfetch/shared';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import type { MessageBudget } from './message-budget.js';
@@ -18,7 +19,7 @@ export interface SignalingConfig {
   port: number;
   /** Interface to bind; undefined = every interface (Node's default). */
   host: string | undefined;
-  /** PeerJS key that clients pass as `key`. Default `peerjs`. */
+  /** PeerJS key that clients pass as `key`. Default {@link DEFAULT_PEERJS_KEY}. */
   peerKey: string;
   /** HMAC key for room ids. */
   roomSecret: string;
@@ -64,8 +65,8 @@ export interface SignalingConfig {
 }
 
 /** Thrown by {@link parseConfig}; `issues` are one line per bad variable. */
-export class ConfigError extends Error {
-  override readonly name = 'PeerFetchConfigError';
+export class SignalingConfigError extends Error {
+  override readonly name = 'SignalingConfigError';
   constructor(readonly issues: string[]) {
     super(`invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
   }
@@ -163,7 +164,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"')
     .optional()
-    .transform((value) => value ?? 'peerjs'),
+    .transform((value) => value ?? DEFAULT_PEERJS_KEY),
   ROOM_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TRUST_PROXY: trustProxy,
   CORS_ORIGINS: corsOrigins,
@@ -193,14 +194,15 @@ const envSchema = z.object({
 });
 
 /**
- * Validates `env` (unset and empty variables take their defaults). Throws {@link ConfigError}
- * listing every bad variable. Outside production a missing ROOM_SECRET is generated.
+ * Validates `env` (unset and empty variables take their defaults). Throws
+ * {@link SignalingConfigError} listing every bad variable. Outside production a missing
+ * ROOM_SECRET is generated.
  */
 export function parseConfig(env: Record<string, string | undefined>): SignalingConfig {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const result = envSchema.safeParse(cleaned);
   if (!result.success) {
-    throw new ConfigError(
+    throw new SignalingConfigError(
       result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     );
   }
@@ -215,7 +217,7 @@ export function parseConfig(env: Record<string, string | undefined>): SignalingC
   // Connected ids are never evicted, so the book must have room for every connected peer.
   if (e.MAX_RESERVATIONS < e.CONCURRENT_LIMIT)
     issues.push('MAX_RESERVATIONS: must be at least CONCURRENT_LIMIT');
-  if (issues.length > 0) throw new ConfigError(issues);
+  if (issues.length > 0) throw new SignalingConfigError(issues);
 
   return {
     port: e.PORT,
@@ -253,7 +255,7 @@ export const CONFIG_HELP = `peerfetch-signaling: PeerJS server, same-LAN rooms, 
 Configured by environment variables (see signaling/README.md):
   PORT                 TCP port, 0 = any free port               (default 8080)
   HOST                 interface to bind                         (default: all)
-  PEER_KEY             PeerJS key clients must present           (default peerjs)
+  PEER_KEY             PeerJS key clients must present           (default ${DEFAULT_PEERJS_KEY})
   ROOM_SECRET          HMAC key for room ids, >= 32 chars        (required if NODE_ENV=production)
   TRUST_PROXY          express "trust proxy": true, hop count, or
                        addresses/subnets/loopback,uniquelocal    (default: trust none)

@@ -1,9 +1,9 @@
 export { type AppDeps, createApp } from './app.js';
 export {
   CONFIG_HELP,
-  ConfigError,
   parseConfig,
   type SignalingConfig,
+  SignalingConfigError,
   type TrustProxy,
 } from './config.js';
 export { iceServersFor, turnCredential } from './ice.js';

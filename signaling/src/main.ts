@@ -4,7 +4,7 @@
  * Exit codes: 0 after SIGTERM/SIGINT, 1 when the server cannot start, 2 for bad configuration.
  */
 import { pino } from 'pino';
-import { CONFIG_HELP, ConfigError, parseConfig } from './config.js';
+import { CONFIG_HELP, parseConfig, SignalingConfigError } from './config.js';
 import { createSignalingServer } from './server.js';
 
 async function main(): Promise<void> {
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   try {
     config = parseConfig(process.env);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!(error instanceof SignalingConfigError)) throw error;
     process.stderr.write(
       `peerfetch-signaling: ${error.message}\nRun with --help for the variables.\n`,
     );

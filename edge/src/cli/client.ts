@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { hostname } from 'node:os';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { importPairingKey } from '@peerfetch/shared';
+import { DEFAULT_PEERJS_KEY, importPairingKey } from '@peerfetch/shared';
 import { Command, Option } from 'commander';
 import { connectToDevice, type DeviceConnection } from '../client/connect.js';
 import { devicesPath, findDevice, readDevices } from '../client/devices-store.js';
@@ -128,7 +128,7 @@ const timeoutOption = () =>
   new Option('--timeout <ms>', 'connect timeout in ms').default(20_000).argParser(positiveInt);
 const keyOption = () =>
   new Option('--key <key>', 'PeerJS key of the signaling server').default(
-    process.env.PEERFETCH_SIGNALING_KEY ?? 'peerjs',
+    process.env.PEERFETCH_SIGNALING_KEY ?? DEFAULT_PEERJS_KEY,
   );
 
 const program = new Command('peerfetch')

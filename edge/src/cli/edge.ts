@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { ConfigError, loadConfig, loadStateDir } from '../config/load.js';
+import { EdgeConfigError, loadConfig, loadStateDir } from '../config/load.js';
 import type { ConfigFlags } from '../config/sources.js';
 import { type ControlCall, callControl, ServiceNotRunningError } from '../control/client.js';
 import { CONTROL_SOCKET_NAME } from '../control/protocol.js';
@@ -49,7 +49,7 @@ async function start({ supervise, ...options }: ConfigFlags & { supervise?: bool
   try {
     config = await loadConfig({ flags: toFlags(options), env: process.env });
   } catch (error) {
-    fail((error as Error).message, error instanceof ConfigError ? 2 : 1);
+    fail((error as Error).message, error instanceof EdgeConfigError ? 2 : 1);
   }
   const logger = createLogger(config.logLevel);
   // The supervisor never loads the edge itself (main.js, WebRTC): see supervise.ts.

@@ -10,6 +10,7 @@ import {
   clientAuthenticator,
   createPeerFetch,
   createRoomsClient,
+  DEFAULT_PEERJS_KEY,
   openSession,
   type PeerFetch,
   type PeerFetchSession,
@@ -28,7 +29,7 @@ export type SessionTuning = Pick<
 
 export interface ConnectOptions {
   signalingUrl: string;
-  /** PeerJS key of the signaling server. Default `peerjs`. */
+  /** PeerJS key of the signaling server. Default {@link DEFAULT_PEERJS_KEY}. */
   key?: string;
   /**
    * The edge's peer id. When absent, the single edge in this network's room (rooms API);
@@ -202,7 +203,7 @@ export async function connectToDevice(options: ConnectOptions): Promise<DeviceCo
   };
   const peer = new Peer(id, {
     ...peerServerTarget(options.signalingUrl),
-    key: options.key ?? 'peerjs',
+    key: options.key ?? DEFAULT_PEERJS_KEY,
     token,
     config: { iceServers: [] },
     debug: 0,

@@ -1,3 +1,3 @@
 export { DEFAULT_CONFIG_PATH, loadConfig, loadStateDir, resolveConfig } from './load.js';
-export { configSchema, type EdgeConfig, type IceServer } from './schema.js';
-export { ConfigError, type ConfigFlags } from './sources.js';
+export { configSchema, type EdgeConfig } from './schema.js';
+export { type ConfigFlags, EdgeConfigError } from './sources.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadStateDir } from './load.js';
+import { EdgeConfigError, loadConfig, loadStateDir } from './load.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -88,7 +88,7 @@ describe('loadConfig', () => {
       flags: { config: await file('signaling: { url: ftp://x }\n') },
       env: {},
     }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toBeInstanceOf(EdgeConfigError);
     expect((error as Error).message).toMatch(
       /signaling\.url \(from .*edge\.yaml\): must be an http/,
     );

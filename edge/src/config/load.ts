@@ -5,9 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, type EdgeConfig } from './schema.js';
 import {
-  ConfigError,
   type ConfigFlags,
   type ConfigLayer,
+  EdgeConfigError,
   layerFromEnv,
   layerFromFlags,
   layerFromObject,
@@ -34,17 +34,17 @@ async function layerFromFile(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (!explicit && code === 'ENOENT') return { values: {}, origins: new Map() };
-    throw new ConfigError(`cannot read config file ${path}: ${code ?? String(error)}`);
+    throw new EdgeConfigError(`cannot read config file ${path}: ${code ?? String(error)}`);
   }
   let parsed: unknown;
   try {
     parsed = parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`config file ${path} is not valid YAML: ${(error as Error).message}`);
+    throw new EdgeConfigError(`config file ${path} is not valid YAML: ${(error as Error).message}`);
   }
   if (parsed === null || parsed === undefined) return { values: {}, origins: new Map() };
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError(`config file ${path} must hold a mapping of settings`);
+    throw new EdgeConfigError(`config file ${path} must hold a mapping of settings`);
   }
   return layerFromObject(parsed as Record<string, unknown>, path);
 }
@@ -73,7 +73,7 @@ function originOf(path: string, layers: ConfigLayer[]): string | undefined {
   return undefined;
 }
 
-/** Merges the layers and validates them, or throws a ConfigError listing every problem. */
+/** Merges the layers and validates them, or throws a EdgeConfigError listing every problem. */
 export function resolveConfig(layers: ConfigLayer[]): EdgeConfig {
   const merged = layers.reduce<Record<string, unknown>>((acc, l) => deepMerge(acc, l.values), {});
   const result = configSchema.safeParse(merged);
@@ -87,7 +87,7 @@ export function resolveConfig(layers: ConfigLayer[]): EdgeConfig {
     }
     return `  ${where}${origin ? ` (from ${origin})` : ''}: ${issue.message}`;
   });
-  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  throw new EdgeConfigError(`invalid configuration:\n${lines.join('\n')}`);
 }
 
 /** Loads and validates the configuration from file, environment and flags. */
@@ -114,4 +114,4 @@ export async function loadStateDir(options: LoadConfigOptions = {}): Promise<str
   return dir ?? (configSchema.shape.stateDir.parse(undefined) as string);
 }
 
-export { ConfigError };
+export { EdgeConfigError };

@@ -3,6 +3,11 @@
  * signaling URL, so a minimal file is one line.
  */
 import { hostname } from 'node:os';
+import {
+  DEFAULT_PEERJS_KEY,
+  DEFAULT_REQUESTS_PER_SESSION,
+  type IceServer,
+} from '@peerfetch/shared';
 import { z } from 'zod';
 
 /** A route prefix: starts with `/`, no trailing slash (except `/` itself), no dot segments. */
@@ -19,14 +24,14 @@ const iceServer = z.object({
   urls: z.union([z.string(), z.array(z.string()).min(1)]),
   username: z.string().optional(),
   credential: z.string().optional(),
-});
+}) satisfies z.ZodType<IceServer>;
 
 export const configSchema = z.strictObject({
   signaling: z.strictObject({
-    /** Base URL of the signaling server; PeerJS lives at `<url>/peerjs`. Required. */
+    /** Base URL of the signaling server; PeerJS lives below it at PEERJS_PATH. Required. */
     url: httpUrl,
-    /** PeerJS server key. Default `peerjs` (the PeerJS server's default). */
-    key: z.string().min(1).default('peerjs'),
+    /** PeerJS server key. Default {@link DEFAULT_PEERJS_KEY}. */
+    key: z.string().min(1).default(DEFAULT_PEERJS_KEY),
   }),
   /** Device name shown to phones in the room. Default: the hostname. */
   name: z.string().trim().min(1).max(64).default(hostname()),
@@ -41,13 +46,13 @@ export const configSchema = z.strictObject({
       /** Folder served by `/api/media`; no media API when absent. */
       mediaDir: z.string().min(1).optional(),
     })
-    .default({ enabled: true }),
+    .prefault({}),
   limits: z
     .strictObject({
       /** Concurrent client sessions. Default 16. */
       sessions: z.int().min(1).max(1000).default(16),
-      /** Requests in flight per session; more get 429. Default 64. */
-      requestsPerSession: z.int().min(1).max(1024).default(64),
+      /** Requests in flight per session; more get 429. Default DEFAULT_REQUESTS_PER_SESSION. */
+      requestsPerSession: z.int().min(1).max(1024).default(DEFAULT_REQUESTS_PER_SESSION),
       /** Time for an upstream to send its response head, in ms. Default 30000. */
       upstreamTimeoutMs: z.int().min(100).max(600_000).default(30_000),
       /** Largest request body in bytes; larger get 413. Default 100 MiB. */
@@ -57,18 +62,13 @@ export const configSchema = z.strictObject({
         .max(2 ** 40)
         .default(100 * 1024 * 1024),
     })
-    .default({
-      sessions: 16,
-      requestsPerSession: 64,
-      upstreamTimeoutMs: 30_000,
-      requestBodyBytes: 100 * 1024 * 1024,
-    }),
+    .prefault({}),
   pairing: z
     .strictObject({
       /** How long a pairing window stays open, in minutes. Default 5. */
       windowMinutes: z.number().min(0.1).max(60).default(5),
     })
-    .default({ windowMinutes: 5 }),
+    .prefault({}),
   /** Pack frames into BATCH messages with clients that accept it (SessionOptions.batch). */
   batchFrames: z.boolean().default(true),
   /** ICE servers; by default taken from the signaling server's `/ice`. */
@@ -78,4 +78,3 @@ export const configSchema = z.strictObject({
 });
 
 export type EdgeConfig = z.infer<typeof configSchema>;
-export type IceServer = z.infer<typeof iceServer>;

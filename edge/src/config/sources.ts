@@ -43,8 +43,8 @@ const ENV_FIELDS: ReadonlyArray<
 ];
 
 /** Raised for any configuration problem; the message is meant for a person. */
-export class ConfigError extends Error {
-  override readonly name = 'PeerFetchConfigError';
+export class EdgeConfigError extends Error {
+  override readonly name = 'EdgeConfigError';
 }
 
 export function emptyLayer(): ConfigLayer {
@@ -68,7 +68,7 @@ export function setPath(layer: ConfigLayer, path: string, value: unknown, origin
 export function parseRoute(spec: string, origin: string): [string, string] {
   const at = spec.indexOf('=');
   if (at <= 0 || at === spec.length - 1) {
-    throw new ConfigError(`${origin}: route "${spec}" must look like /prefix=http://host:port`);
+    throw new EdgeConfigError(`${origin}: route "${spec}" must look like /prefix=http://host:port`);
   }
   return [spec.slice(0, at).trim(), spec.slice(at + 1).trim()];
 }
@@ -77,23 +77,23 @@ function parseEnvValue(name: string, raw: string, kind: string): unknown {
   switch (kind) {
     case 'int':
       if (!/^\d+$/.test(raw.trim()))
-        throw new ConfigError(`${name}: "${raw}" is not a whole number`);
+        throw new EdgeConfigError(`${name}: "${raw}" is not a whole number`);
       return Number(raw.trim());
     case 'number':
       if (!/^\d+(\.\d+)?$/.test(raw.trim()))
-        throw new ConfigError(`${name}: "${raw}" is not a number`);
+        throw new EdgeConfigError(`${name}: "${raw}" is not a number`);
       return Number(raw.trim());
     case 'bool': {
       const v = raw.trim().toLowerCase();
       if (['1', 'true', 'yes', 'on'].includes(v)) return true;
       if (['0', 'false', 'no', 'off'].includes(v)) return false;
-      throw new ConfigError(`${name}: "${raw}" is not true or false`);
+      throw new EdgeConfigError(`${name}: "${raw}" is not true or false`);
     }
     case 'json':
       try {
         return JSON.parse(raw);
       } catch {
-        throw new ConfigError(`${name}: not valid JSON`);
+        throw new EdgeConfigError(`${name}: not valid JSON`);
       }
     case 'routes':
       return Object.fromEntries(

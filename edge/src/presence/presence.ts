@@ -5,8 +5,7 @@
  * sessions are untouched by all of this (PeerJS keeps connections open while its server
  * socket is down).
  */
-import { RoomsApiError, type RoomsClient } from '@peerfetch/shared';
-import type { IceServer } from '../config/schema.js';
+import { type IceServer, RoomsApiError, type RoomsClient } from '@peerfetch/shared';
 import type { Logger } from '../logger.js';
 import type { Identity } from '../state/identity.js';
 import type { DataConnection, Peer } from '../webrtc/index.js';

@@ -3,6 +3,7 @@
  * browser (RTCPeerConnection and friends, WebSocket from `ws`) and only then imports
  * PeerJS, whose module body reads them. Everything else in the edge sees standard types.
  */
+import { DEFAULT_PEER_MAX_MESSAGE_SIZE } from '@peerfetch/shared';
 import type { Peer as PeerClass } from 'peerjs';
 import WebSocket from 'ws';
 import { MAX_SDP_BYTES, OVERSIZE_TYPE } from './signaling-messages.js';
@@ -140,9 +141,14 @@ export async function checkWebRtc(): Promise<void> {
   }
 }
 
-/** The SCTP maximum message size the remote side accepts; 65536 when not reported. */
+/**
+ * The SCTP maximum message size the remote side accepts; {@link DEFAULT_PEER_MAX_MESSAGE_SIZE}
+ * when not reported.
+ */
 export function maxMessageSizeOf(peerConnection: unknown): number {
   const size = (peerConnection as { sctp?: { maxMessageSize?: number } | null } | undefined)?.sctp
     ?.maxMessageSize;
-  return typeof size === 'number' && Number.isFinite(size) && size > 0 ? size : 65536;
+  return typeof size === 'number' && Number.isFinite(size) && size > 0
+    ? size
+    : DEFAULT_PEER_MAX_MESSAGE_SIZE;
 }

@@ -1,6 +1,7 @@
 import {
   type Authenticator,
   createPeerFetch,
+  DEFAULT_PEER_MAX_MESSAGE_SIZE,
   openSession,
   type PeerFetch,
   type Session,
@@ -96,7 +97,8 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
     let dialed: Dialed | undefined;
     try {
       dialed = await options.link.dial(options.deviceId, dialAbort.signal);
-      const maxMessageSize = dialed.peerConnection.sctp?.maxMessageSize || 65536;
+      const maxMessageSize =
+        dialed.peerConnection.sctp?.maxMessageSize || DEFAULT_PEER_MAX_MESSAGE_SIZE;
       const session = openSession(dialed.channel, {
         ...options.sessionOptions,
         role: 'client',

@@ -1,4 +1,9 @@
-import { type AuthFailureReason, importPairingKey, openSession } from '@peerfetch/shared';
+import {
+  type AuthFailureReason,
+  DEFAULT_PEER_MAX_MESSAGE_SIZE,
+  importPairingKey,
+  openSession,
+} from '@peerfetch/shared';
 import { authFailureOf } from './auth-failure';
 import { authenticatorFor } from './authenticate';
 import { describeConnectionError } from './errors';
@@ -54,7 +59,7 @@ export async function pairWithDevice(options: PairOptions): Promise<PairedDevice
     dialed = await options.link.dial(options.deviceId, options.signal);
     const session = openSession(dialed.channel, {
       role: 'client',
-      maxMessageSize: dialed.peerConnection.sctp?.maxMessageSize || 65536,
+      maxMessageSize: dialed.peerConnection.sctp?.maxMessageSize || DEFAULT_PEER_MAX_MESSAGE_SIZE,
       authenticate: authenticatorFor(dialed, options.deviceId, options.clientName, {
         pairingCode: options.code,
         async onPaired({ key, edgeName }) {

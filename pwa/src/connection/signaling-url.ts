@@ -1,5 +1,4 @@
-/** Where the app's PeerJS server lives on a signaling server (see signaling/README.md). */
-export const PEERJS_PATH = 'peerjs';
+import { PEERJS_PATH } from '@peerfetch/shared';
 
 /** The host/port/path/secure PeerJS needs; passed explicitly so PeerJS never uses its cloud. */
 export interface PeerServerOptions {
@@ -42,11 +41,16 @@ export function parseSignalingUrl(input: string): URL {
   return url;
 }
 
-/** PeerJS server options for a signaling base URL: `<base>/peerjs` on the same host. */
+/** PeerJS server options for a signaling base URL: PEERJS_PATH below it on the same host. */
 export function peerServerOptions(base: URL): PeerServerOptions {
   const secure = base.protocol === 'https:';
   const port = base.port === '' ? (secure ? 443 : 80) : Number(base.port);
-  return { host: base.hostname, port, path: `${base.pathname}${PEERJS_PATH}`, secure };
+  return {
+    host: base.hostname,
+    port,
+    path: `${base.pathname.replace(/\/$/, '')}${PEERJS_PATH}`,
+    secure,
+  };
 }
 
 /** The default signaling server: the origin (and folder) the app itself was served from. */

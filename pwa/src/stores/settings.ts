@@ -1,3 +1,4 @@
+import { DEFAULT_PEERJS_KEY } from '@peerfetch/shared';
 import { defineStore } from 'pinia';
 import { computed, inject, reactive, ref } from 'vue';
 import { defaultSignalingUrl, parseSignalingUrl } from '../connection/signaling-url';
@@ -11,7 +12,7 @@ import { loadSettings, type SettingsRecord, saveSetting } from '../storage/db';
  */
 export const DEFAULT_SETTINGS: SettingsRecord = {
   signalingUrl: '',
-  peerKey: 'peerjs',
+  peerKey: DEFAULT_PEERJS_KEY,
   clientName: '',
   speedTestMiB: 10,
   currentDeviceId: '',

@@ -1,5 +1,10 @@
 import { BufferedResponse } from '../buffered-response.js';
-import { FRAME_HEADER_SIZE, HEAD_LENGTH_SIZE, REQUEST_BASE_URL } from '../constants.js';
+import {
+  DEFAULT_REQUESTS_PER_SESSION,
+  FRAME_HEADER_SIZE,
+  HEAD_LENGTH_SIZE,
+  REQUEST_BASE_URL,
+} from '../constants.js';
 import { toError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { problemResponse } from '../problem.js';
@@ -12,7 +17,10 @@ import { encodeResponseHead, headerListOf, type RequestHead } from '../wire/head
 export type RequestHandler = (request: Request) => Promise<Response>;
 
 export interface ServeOptions {
-  /** Requests in flight per session; more are answered 429. Default 64. */
+  /**
+   * Requests in flight per session; more are answered 429. Default
+   * {@link DEFAULT_REQUESTS_PER_SESSION}.
+   */
   maxConcurrentRequests?: number;
   /** Largest encoded request head in bytes; larger are answered 431. Default 16384. */
   maxHeadSize?: number;
@@ -28,7 +36,7 @@ export function serveRequests(
   handler: RequestHandler,
   options: ServeOptions = {},
 ): void {
-  const maxConcurrent = options.maxConcurrentRequests ?? 64;
+  const maxConcurrent = options.maxConcurrentRequests ?? DEFAULT_REQUESTS_PER_SESSION;
   const maxHeadSize = options.maxHeadSize ?? 16 * 1024;
   const log = options.logger ?? silentLogger;
   let inFlight = 0;
