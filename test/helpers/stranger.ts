@@ -116,6 +116,7 @@ export function watchPeaks(pid: number, everyMs = 100) {
         peak.fds = Math.max(peak.fds, now.fds);
         peak.threads = Math.max(peak.threads, now.threads);
       },
+      // The process exited between samples: its death is the caller's check (edge.running()).
       () => {},
     );
   }, everyMs);
