@@ -5,9 +5,9 @@
  * one at once, under the same id, with the same pairings.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RECOVERY_TARGET_MS, runAbruptCloses } from '../bench/abrupt-close-trials.js';
-import { type EdgeStack, startEdgeStack } from '../bench/edge-stack.js';
+import { RECOVERY_TARGET_MS, runAbruptCloses } from '../helpers/abrupt-closes.js';
 import type { LogLine } from '../helpers/edge.js';
+import { type EdgeStack, startEdgeStack } from '../helpers/edge-stack.js';
 
 const CLOSES = 20;
 

@@ -7,7 +7,6 @@
  */
 import { FrameType, framesOf, rawFrames } from '@peerfetch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceEnvironment } from '../bench/edge-stack.js';
 import {
   makeStateDir,
   removeStateDir,
@@ -15,6 +14,7 @@ import {
   type StartedEdge,
   startEdge,
 } from '../helpers/edge.js';
+import { serviceEnvironment } from '../helpers/edge-stack.js';
 import {
   type ClientSession,
   connectPaired,

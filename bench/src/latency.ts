@@ -4,10 +4,10 @@
  * blocking: the same small GET while a 64 MiB download runs on the same session.
  */
 
-import type { ClientSession } from '../helpers/pairing.js';
-import { createNodePeer } from '../helpers/peerjs-node.js';
-import { smallBody } from './bench-upstream.js';
-import type { EdgeStack } from './edge-stack.js';
+import type { EdgeStack } from '@peerfetch/test/helpers/edge-stack.js';
+import type { ClientSession } from '@peerfetch/test/helpers/pairing.js';
+import { smallBody } from '@peerfetch/test/helpers/pattern-upstream.js';
+import { createNodePeer } from '@peerfetch/test/helpers/peerjs-node.js';
 import { policyOf } from './node-throughput.js';
 import { type BenchPeer, drain, openRaw } from './peer-client.js';
 import { MiB, percentile } from './stats.js';

@@ -3,7 +3,7 @@
  * joins them into rooms of 2-4 (each room from its own 127.x.y.z source address, so each
  * room is a distinct network), and reports server memory per peer and join latency.
  *
- *   npx tsx test/bench/signaling-capacity.ts [--peers 2000] [--concurrency 16]
+ *   npx tsx bench/src/signaling-capacity.ts [--peers 2000] [--concurrency 16]
  *
  * Writes bench/results/signaling.json and prints a Markdown table. `run()` is exported for
  * the bench runner.
@@ -13,16 +13,17 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { cpus } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { WebSocket } from 'ws';
 import {
   httpRequest,
   startSignaling,
   TEST_PEER_KEY,
   UNLIMITED_SIGNALING,
-} from '../helpers/signaling.js';
+} from '@peerfetch/test/helpers/signaling.js';
+import { WebSocket } from 'ws';
+import { RESULTS_DIR } from './results-dir.js';
 
 export interface CapacityOptions {
   /** Peers to connect; default 2000. */
@@ -59,8 +60,7 @@ interface Percentiles {
   max: number;
 }
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DEFAULT_OUT = resolve(repoRoot, 'bench', 'results', 'signaling.json');
+const DEFAULT_OUT = join(RESULTS_DIR, 'signaling.json');
 /** PeerJS clients send a heartbeat every 5 s; the server drops silent peers. */
 const HEARTBEAT_MS = 5000;
 

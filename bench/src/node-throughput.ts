@@ -8,10 +8,10 @@ import {
   DEFAULT_LOW_WATER_MARK,
   DEFAULT_MAX_FRAME_SIZE,
 } from '@peerfetch/shared';
-import type { ClientSession } from '../helpers/pairing.js';
-import { createNodePeer } from '../helpers/peerjs-node.js';
-import { PATTERN } from './bench-upstream.js';
-import { type EdgeStack, mediaFilePath } from './edge-stack.js';
+import { type EdgeStack, mediaFilePath } from '@peerfetch/test/helpers/edge-stack.js';
+import type { ClientSession } from '@peerfetch/test/helpers/pairing.js';
+import { PATTERN } from '@peerfetch/test/helpers/pattern-upstream.js';
+import { createNodePeer } from '@peerfetch/test/helpers/peerjs-node.js';
 import { type BenchPeer, drain, openBinary, openRaw } from './peer-client.js';
 import type { SendPolicy } from './raw-channel.js';
 import { MiB, mibPerSecond, type Summary, summarize } from './stats.js';
@@ -23,7 +23,7 @@ export interface ThroughputResult {
   frameSize: number;
   /**
    * `raw` sends from memory; `rawUpstream` and `rawFile` carry the bytes PeerFetch carries
-   * (the bench upstream's answer, the media file) over the bare channel (`raw-proxy.ts`).
+   * (the pattern upstream's answer, the media file) over the bare channel (`raw-proxy.ts`).
    */
   downloadMiBps: {
     raw: Summary;

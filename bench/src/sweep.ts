@@ -4,17 +4,18 @@
  * size and water marks, alternating, over wrtc between this process and the bench peer.
  * Also the p99 of small GETs during the download, the head-of-line cost of each setting.
  *
- *   bash test/run-in-netns.sh npx tsx test/bench/sweep.ts [--size-mib 32] [--repetitions 3] [--grid full|window]
+ *   bash test/run-in-netns.sh npx tsx bench/src/sweep.ts [--size-mib 32] [--repetitions 3] [--grid full|window]
  *
  * Writes bench/results/sweep.json and prints a Markdown table.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createNodePeer, type Peer } from '../helpers/peerjs-node.js';
-import { startSignaling, UNLIMITED_SIGNALING } from '../helpers/signaling.js';
+import { createNodePeer, type Peer } from '@peerfetch/test/helpers/peerjs-node.js';
+import { startSignaling, UNLIMITED_SIGNALING } from '@peerfetch/test/helpers/signaling.js';
 import { type BenchPeer, drain, openPeerFetch, openRaw, startBenchPeer } from './peer-client.js';
+import { RESULTS_DIR } from './results-dir.js';
 import { MiB, median, mibPerSecond, percentile } from './stats.js';
 
 const KiB = 1024;
@@ -177,7 +178,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     grid: values.grid === 'window' ? 'window' : 'full',
   });
   const name = values.grid === 'window' ? 'sweep-window.json' : 'sweep.json';
-  const out = resolve(dirname(fileURLToPath(import.meta.url)), '../../bench/results', name);
+  const out = join(RESULTS_DIR, name);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(
     out,

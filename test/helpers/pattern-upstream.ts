@@ -1,5 +1,5 @@
 /**
- * The device API the benchmarks talk to: streams large bodies from one repeated 1 MiB
+ * The device API the benchmarks and edge-stack tests talk to: streams large bodies from one repeated 1 MiB
  * pattern (so a 1 GiB download costs no memory here) with backpressure, answers small
  * requests with exactly 128 bytes, and counts uploads.
  */
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const PATTERN_SIZE = 1024 * 1024;
 
-/** Byte `i` of every benchmark body: a pattern a receiver can check without a copy. */
+/** Byte `i` of every pattern body: a pattern a receiver can check without a copy. */
 export const PATTERN = (() => {
   const out = new Uint8Array(PATTERN_SIZE);
   for (let i = 0; i < PATTERN_SIZE; i++) out[i] = (i * 31 + (i >>> 10)) & 0xff;
@@ -23,7 +23,7 @@ export function smallBody(i: number): string {
   return `${i}`.padEnd(128, '.');
 }
 
-export interface BenchUpstream {
+export interface PatternUpstream {
   url: string;
   stop(): Promise<void>;
 }
@@ -61,7 +61,7 @@ function countUpload(req: IncomingMessage, res: ServerResponse) {
   });
 }
 
-export async function listenBenchUpstream(): Promise<BenchUpstream> {
+export async function listenPatternUpstream(): Promise<PatternUpstream> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://upstream.invalid');
     if (url.pathname === '/small') {
@@ -92,18 +92,18 @@ export async function listenBenchUpstream(): Promise<BenchUpstream> {
  * The upstream in a child process of its own, as a device's API is: it must not share an
  * event loop with the client whose latency is measured.
  */
-export async function startBenchUpstream(): Promise<BenchUpstream> {
+export async function startPatternUpstream(): Promise<PatternUpstream> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('bench upstream did not start')), 30_000);
+    const timer = setTimeout(() => reject(new Error('pattern upstream did not start')), 30_000);
     createInterface({ input: child.stdout! }).once('line', (line) => {
       clearTimeout(timer);
       resolve(line.trim());
     });
-    void exited.then(() => reject(new Error('bench upstream exited before listening')));
+    void exited.then(() => reject(new Error('pattern upstream exited before listening')));
   });
   return {
     url,
@@ -116,7 +116,7 @@ export async function startBenchUpstream(): Promise<BenchUpstream> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const upstream = await listenBenchUpstream();
+  const upstream = await listenPatternUpstream();
   process.on('SIGTERM', () => void upstream.stop().then(() => process.exit(0)));
   console.log(upstream.url);
 }

@@ -8,13 +8,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchBrowser } from '@peerfetch/test/helpers/browser.js';
+import type { EdgeStack } from '@peerfetch/test/helpers/edge-stack.js';
+import { openPairingWindow } from '@peerfetch/test/helpers/pairing.js';
+import { randomPeerId } from '@peerfetch/test/helpers/peerjs-node.js';
 import type { Browser, Page } from 'playwright-core';
 import { build, type Rollup } from 'vite';
-import { launchBrowser } from '../helpers/browser.js';
-import { openPairingWindow } from '../helpers/pairing.js';
-import { randomPeerId } from '../helpers/peerjs-node.js';
 import { RawOp } from './bench-protocol.js';
-import type { EdgeStack } from './edge-stack.js';
 import { defaultPolicy } from './node-throughput.js';
 import type { BenchPeer } from './peer-client.js';
 import { MiB, mibPerSecond, type Summary, summarize } from './stats.js';
@@ -30,7 +30,7 @@ export interface BrowserResult {
   /** `pc.sctp.maxMessageSize` as Chromium reports it for the wrtc peer. */
   browserMaxMessageSize: number;
   rawMiBps: Summary;
-  /** The bench peer carrying the bench upstream's bytes (`raw-proxy.ts`). */
+  /** The bench peer carrying the pattern upstream's bytes (`raw-proxy.ts`). */
   rawUpstreamMiBps: Summary;
   peerFetchMiBps: Summary;
   ratio: number;
@@ -129,7 +129,7 @@ export async function openBenchPage(
 
 /**
  * One download of `bytes` into the page; milliseconds as the page measured them. `raw` sends
- * from memory, `rawUpstream` carries the bench upstream's bytes.
+ * from memory, `rawUpstream` carries the pattern upstream's bytes.
  */
 export function download(
   page: Page,

@@ -5,14 +5,15 @@
  * flood's peaks are against the edge's idle: a quiet phase after a flood still holds the
  * connections the flood got admitted until their deadline.
  */
+
+import type { EdgeStack } from '@peerfetch/test/helpers/edge-stack.js';
+import { smallBody } from '@peerfetch/test/helpers/pattern-upstream.js';
 import {
   type ProcessStats,
   processStats,
   startStrangerFlood,
   watchPeaks,
-} from '../helpers/stranger.js';
-import { smallBody } from './bench-upstream.js';
-import type { EdgeStack } from './edge-stack.js';
+} from '@peerfetch/test/helpers/stranger.js';
 import { MiB, percentile } from './stats.js';
 import { fmt, type TargetRow } from './targets.js';
 

@@ -3,9 +3,10 @@
  * PeerFetch handshake, authentication with the paired key) until its first response,
  * against a raw PeerJS peer registering and connecting until its DataChannel is open.
  */
-import { createNodePeer } from '../helpers/peerjs-node.js';
-import { smallBody } from './bench-upstream.js';
-import type { EdgeStack } from './edge-stack.js';
+
+import type { EdgeStack } from '@peerfetch/test/helpers/edge-stack.js';
+import { smallBody } from '@peerfetch/test/helpers/pattern-upstream.js';
+import { createNodePeer } from '@peerfetch/test/helpers/peerjs-node.js';
 import { defaultPolicy } from './node-throughput.js';
 import type { BenchPeer } from './peer-client.js';
 import { openRaw } from './peer-client.js';

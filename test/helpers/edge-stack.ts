@@ -1,5 +1,5 @@
 /**
- * The stack every edge scenario runs against: the built signaling server, the bench
+ * The stack edge tests and benchmarks run against: the built signaling server, the pattern
  * upstream (routed at `/up`), the built edge agent as a child process, and one client
  * paired with it for real (the code read from the edge's log).
  */
@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { removeStateDir, type StartedEdge, startEdge } from '../helpers/edge.js';
+import { removeStateDir, type StartedEdge, startEdge } from './edge.js';
 import {
   type ClientSession,
   type ConnectOptions,
@@ -16,19 +16,15 @@ import {
   type PairedIdentity,
   pairClient,
   pairingWindowOf,
-} from '../helpers/pairing.js';
-import {
-  type StartedSignaling,
-  startSignaling,
-  UNLIMITED_SIGNALING,
-} from '../helpers/signaling.js';
-import { type BenchUpstream, startBenchUpstream } from './bench-upstream.js';
+} from './pairing.js';
+import { type PatternUpstream, startPatternUpstream } from './pattern-upstream.js';
+import { type StartedSignaling, startSignaling, UNLIMITED_SIGNALING } from './signaling.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 export interface EdgeStack {
   signaling: StartedSignaling;
-  upstream: BenchUpstream;
+  upstream: PatternUpstream;
   edge: StartedEdge;
   paired: PairedIdentity;
   /** The folder the edge's device API serves (`mediaFiles`), if any. */
@@ -47,17 +43,13 @@ export function mediaFilePath(stack: EdgeStack, name: string | undefined): strin
 }
 
 export interface EdgeStackOptions {
-  /** Profile the edge's CPU into this folder (see cpu-prof-preload.cjs). */
-  cpuProfileDir?: string;
-  /** Write the edge's peak memory by part to this file (see memory-preload.cjs). */
-  memoryLog?: string;
   /** Files (name → bytes) the edge's built-in device API serves at `/api/media/{name}`. */
   mediaFiles?: Record<string, Uint8Array>;
   /** More environment for the edge (MALLOC_ARENA_MAX, say). */
   edgeEnv?: Record<string, string>;
   /** Run the edge with its systemd unit's memory settings (see serviceEnvironment). Default true. */
   serviceSettings?: boolean;
-  /** Run the edge under its supervisor, as shipped (abrupt-close.ts). Default false. */
+  /** Run the edge under its supervisor, as shipped (the abrupt-close scenario). Default false. */
   supervised?: boolean;
 }
 
@@ -76,27 +68,11 @@ export function serviceEnvironment(
   return env;
 }
 
-/** The unit's settings plus NODE_OPTIONS and settings of the profiling preloads asked for. */
-function preloads(options: EdgeStackOptions): Record<string, string> {
-  const env = options.serviceSettings === false ? {} : serviceEnvironment();
-  const requires: string[] = env.NODE_OPTIONS ? [env.NODE_OPTIONS] : [];
-  if (options.cpuProfileDir) {
-    requires.push(`--require ${join(here, 'cpu-prof-preload.cjs')}`);
-    env.PEERFETCH_CPU_PROF_DIR = options.cpuProfileDir;
-  }
-  if (options.memoryLog) {
-    requires.push(`--require ${join(here, 'memory-preload.cjs')}`);
-    env.PEERFETCH_MEMORY_LOG = options.memoryLog;
-  }
-  if (requires.length) env.NODE_OPTIONS = requires.join(' ');
-  return env;
-}
-
 export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<EdgeStack> {
   // The bench opens far more PeerJS sockets than one address may, and its stranger flood
   // plays a server that relays anything.
   const signaling = await startSignaling(UNLIMITED_SIGNALING);
-  const upstream = await startBenchUpstream();
+  const upstream = await startPatternUpstream();
   const mediaDir = options.mediaFiles ? await writeMediaFolder(options.mediaFiles) : undefined;
   const removeMedia = () => (mediaDir ? rm(mediaDir, { recursive: true, force: true }) : undefined);
   let edge: StartedEdge | undefined;
@@ -110,7 +86,7 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
       env: {
         PEERFETCH_LOG_LEVEL: 'info',
         PEERFETCH_MAX_REQUEST_BODY_BYTES: String(2 ** 30),
-        ...preloads(options),
+        ...(options.serviceSettings === false ? {} : serviceEnvironment()),
         ...options.edgeEnv,
       },
     });
@@ -142,7 +118,7 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
 }
 
 async function writeMediaFolder(files: Record<string, Uint8Array>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'pf-bench-media-'));
+  const dir = await mkdtemp(join(tmpdir(), 'pf-stack-media-'));
   for (const [name, bytes] of Object.entries(files)) await writeFile(join(dir, name), bytes);
   return dir;
 }

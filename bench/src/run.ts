@@ -13,25 +13,25 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { CHROMIUM_PATH } from '../helpers/browser.js';
-import { abruptCloseRow, runAbruptCloses } from './abrupt-close-trials.js';
+import { runAbruptCloses } from '@peerfetch/test/helpers/abrupt-closes.js';
+import { CHROMIUM_PATH } from '@peerfetch/test/helpers/browser.js';
+import { type EdgeStack, startEdgeStack } from '@peerfetch/test/helpers/edge-stack.js';
+import { abruptCloseRow } from './abrupt-close.js';
 import { runBrowserDownload } from './browser-download.js';
 import { runConcurrency } from './concurrency.js';
-import { type EdgeStack, startEdgeStack } from './edge-stack.js';
 import { run as inMemory } from './in-memory-throughput.js';
 import { runLatency } from './latency.js';
 import { runMemory } from './memory.js';
 import { runNodeThroughput } from './node-throughput.js';
 import { type BenchPeer, startBenchPeer } from './peer-client.js';
+import { RESULTS_DIR } from './results-dir.js';
 import { runSessionSetup } from './session-setup.js';
 import { run as signalingCapacity, toMarkdown as signalingMarkdown } from './signaling-capacity.js';
 import { runStrangerFlood } from './stranger-flood.js';
 import { runSweep, SWEEP_HEADER } from './sweep.js';
 import { fmt, type TargetRow, toMarkdown } from './targets.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ALL = [
   'in-memory',
   'download',
@@ -218,9 +218,9 @@ console.log(toMarkdown(rows));
 if (signalingTable) console.log(`\n## Signaling capacity\n\n${signalingTable}`);
 if (sweepTable) console.log('\n(the sweep rows are printed above, and kept in latest.json)');
 
-await mkdir(path.join(root, 'bench/results'), { recursive: true });
+await mkdir(RESULTS_DIR, { recursive: true });
 await writeFile(
-  path.join(root, 'bench/results/latest.json'),
+  path.join(RESULTS_DIR, 'latest.json'),
   `${JSON.stringify({ machine, quick, seconds, targets: rows, ...results }, null, 2)}\n`,
 );
 console.log('\nwritten to bench/results/latest.json');

@@ -3,7 +3,7 @@
  * that stops for a while after every 64 MiB, so the edge must hold the upstream back rather
  * than buffer), and RSS a few seconds after the download.
  */
-import type { EdgeStack } from './edge-stack.js';
+import type { EdgeStack } from '@peerfetch/test/helpers/edge-stack.js';
 import { MiB } from './stats.js';
 import { fmt, type TargetRow } from './targets.js';
 

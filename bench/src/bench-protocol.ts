@@ -19,7 +19,7 @@ export interface PeerRequest {
    */
   edgeHandlers?: { upstreamUrl: string; mediaDir: string };
   /**
-   * Raw mode: where the same-source baselines (`raw-proxy.ts`) read, the bench upstream and
+   * Raw mode: where the same-source baselines (`raw-proxy.ts`) read, the pattern upstream and
    * the file the edge's device API serves.
    */
   sources?: { upstreamUrl: string; mediaPath?: string };

@@ -4,7 +4,7 @@
  * with the shared send policy; `binary` uses PeerJS's own serialization; `peerfetch` serves
  * a PeerFetch session with the given tuning (for the sweep).
  *
- *   node --import tsx test/bench/bench-peer.ts <signaling port> <peer id>
+ *   node --import tsx bench/src/bench-peer.ts <signaling port> <peer id>
  *
  * Prints `ready` once the signaling server has accepted the peer.
  */
@@ -23,10 +23,10 @@ import {
   type RequestHandler,
   serveRequests,
 } from '@peerfetch/shared';
+import { PATTERN } from '@peerfetch/test/helpers/pattern-upstream.js';
+import { createNodePeer } from '@peerfetch/test/helpers/peerjs-node.js';
 import type { DataConnection } from 'peerjs';
-import { createNodePeer } from '../helpers/peerjs-node.js';
 import { type PeerRequest, RawOp, SECOND_CHANNEL } from './bench-protocol.js';
-import { PATTERN } from './bench-upstream.js';
 import {
   RawCredit,
   type SendPolicy,

@@ -14,11 +14,11 @@
  * through a new session completes.
  */
 import { FrameType, framesOf } from '@peerfetch/shared';
-import type { LogLine } from '../helpers/edge.js';
-import { type ClientSession, connectClient } from '../helpers/pairing.js';
+import type { LogLine } from './edge.js';
 import { type EdgeStack, startEdgeStack } from './edge-stack.js';
-import { MiB, percentile } from './stats.js';
-import { fmt, type TargetRow } from './targets.js';
+import { type ClientSession, connectClient } from './pairing.js';
+
+const MiB = 1024 * 1024;
 
 export interface AbruptCloseOptions {
   trials: number;
@@ -234,19 +234,3 @@ export async function runAbruptCloses(options: AbruptCloseOptions): Promise<Abru
 
 /** The target: serving again under the same id within 3 s of a crash (issue 17). */
 export const RECOVERY_TARGET_MS = 3000;
-
-/** The `npm run bench` row: deaths, crashes and recovery against their targets. */
-export function abruptCloseRow(r: AbruptCloseResult): TargetRow {
-  const registered = r.recoveries.map((x) => x.registeredMs);
-  const slowest = registered.length ? Math.max(...registered) : 0;
-  return {
-    scenario: `${r.trials} closes mid-download without GOAWAY (${r.abrupt} verified abrupt)`,
-    subject: `${r.deaths} edge deaths; ${r.crashes} serving-process crashes, restarted`,
-    baseline: 'before (one process, no send fence): 16–25 % of closes killed the edge',
-    figure: registered.length
-      ? `serving again after p50 ${fmt(percentile(registered, 50), 0)} ms, max ${fmt(slowest, 0)} ms`
-      : 'no crash this run',
-    target: `0 deaths; serving again < ${RECOVERY_TARGET_MS} ms`,
-    met: r.deaths === 0 && slowest < RECOVERY_TARGET_MS,
-  };
-}

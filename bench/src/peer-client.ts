@@ -16,10 +16,10 @@ import {
   type SessionOptions,
   whenClosed,
 } from '@peerfetch/shared';
+import { PATTERN, smallBody } from '@peerfetch/test/helpers/pattern-upstream.js';
+import { type Peer, randomPeerId, waitForOpen } from '@peerfetch/test/helpers/peerjs-node.js';
 import type { DataConnection } from 'peerjs';
-import { type Peer, randomPeerId, waitForOpen } from '../helpers/peerjs-node.js';
 import { type PeerRequest, RawOp } from './bench-protocol.js';
-import { PATTERN, smallBody } from './bench-upstream.js';
 import { receiveBytes, type SendPolicy, sendBytes } from './raw-channel.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

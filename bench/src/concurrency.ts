@@ -4,9 +4,10 @@
  * session that opts out of BATCH (what packing frames gains). Alternated, twice each, after
  * a warm-up.
  */
-import type { ClientSession } from '../helpers/pairing.js';
-import { smallBody } from './bench-upstream.js';
-import type { EdgeStack } from './edge-stack.js';
+
+import type { EdgeStack } from '@peerfetch/test/helpers/edge-stack.js';
+import type { ClientSession } from '@peerfetch/test/helpers/pairing.js';
+import { smallBody } from '@peerfetch/test/helpers/pattern-upstream.js';
 import { type Summary, summarize } from './stats.js';
 import { fmt, type TargetRow } from './targets.js';
 
