@@ -64,7 +64,7 @@ export async function runConcurrency(
     } finally {
       await session.close();
     }
-    const withoutBatch = await stack.session({ batch: false });
+    const withoutBatch = await stack.session({ sessionOptions: { batch: false } });
     try {
       unpacked.push(await burst(withoutBatch, requests, inFlight));
     } finally {

@@ -5,12 +5,11 @@
  * link, not its CPU cost: `request-cost.ts` and `cpu-per-mib.ts` measure that.
  */
 import {
-  connectInMemory,
-  createMemoryChannelPair,
   DEFAULT_HIGH_WATER_MARK,
   DEFAULT_LOW_WATER_MARK,
   DEFAULT_MAX_FRAME_SIZE,
 } from '@peerfetch/shared';
+import { connectInMemory, createMemoryChannelPair } from '@peerfetch/shared/testing';
 import { median, spread } from './stats.js';
 
 const MiB = 1024 * 1024;

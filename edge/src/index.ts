@@ -5,8 +5,6 @@ export {
   type ConnectOptions,
   connectToDevice,
   type DeviceConnection,
-  openAuthenticatedSession,
-  type SessionTuning,
 } from './client/connect.js';
 export { type EdgeConfig, EdgeConfigError, loadConfig, resolveConfig } from './config/index.js';
 export { createDeviceApi, type DeviceApiOptions } from './device-api/handler.js';
@@ -16,10 +14,12 @@ export { loadPairedClients } from './pairing/paired-clients.js';
 export { createRouter, type Route, type RouteHandler } from './router/router.js';
 export { createUpstreamHandler } from './router/upstream.js';
 export { authenticatorFor } from './sessions/authenticate.js';
-export { closeWhenSettled, type HeldChannel, holdMessages } from './sessions/held-channel.js';
 export {
   createSessionManager,
   type IncomingConnection,
   type SessionManager,
 } from './sessions/session-manager.js';
 export { IdentityError, loadOrCreateIdentity, readIdentity } from './state/identity.js';
+export { closeWhenSettled, type HeldChannel, holdMessages } from './webrtc/held-channel.js';
+export { loadPeer, maxMessageSizeOf, sessionInputsOf } from './webrtc/index.js';
+export { type DialedSession, dialSession, onOpen } from './webrtc/open-event.js';

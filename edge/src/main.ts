@@ -13,7 +13,7 @@ import { pairingText } from './pairing/pairing-link.js';
 import { createPairingService, type PairingService } from './pairing/pairing-service.js';
 import { httpFetch } from './presence/http-fetch.js';
 import { createPresence, type Presence } from './presence/presence.js';
-import { buildHandler } from './routes.js';
+import { buildHandler } from './router/routes.js';
 import { authenticatorFor } from './sessions/authenticate.js';
 import { createSessionManager, type IncomingConnection } from './sessions/session-manager.js';
 import { removeStaleTempFiles } from './state/atomic-write.js';

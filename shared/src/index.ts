@@ -1,6 +1,13 @@
+export { type BackoffOptions, backoffDelayMs } from './backoff.js';
 export { BufferedResponse, jsonResponse } from './buffered-response.js';
 export type { DataChannelLike } from './channel.js';
 export { whenClosed, whenOpen } from './channel.js';
+export {
+  type ClientSessionOptions,
+  type ClientSessionSettings,
+  NoSessionDescriptionError,
+  openClientSession,
+} from './client/open-client-session.js';
 export {
   createPeerFetch,
   type PeerFetch,
@@ -18,17 +25,7 @@ export { type RequestHandler, type ServeOptions, serveRequests } from './server/
 export type { AuthChannel, Authenticator } from './session/auth.js';
 export type { SessionOptions } from './session/options.js';
 export { openSession, type PeerFetchSession, type Session } from './session/session.js';
-export {
-  connectInMemory,
-  type InMemoryConnection,
-  type InMemoryOptions,
-} from './testing/connect.js';
-export { framesOf, rawFrames } from './testing/frames.js';
-export {
-  createMemoryChannelPair,
-  MemoryChannel,
-  type MemoryChannelOptions,
-} from './testing/memory-channel.js';
+export { type PeerServerOptions, peerServerOptions } from './signaling-url.js';
 export { decodeFrame, encodeFrame, type Frame } from './wire/frame.js';
 export { FrameFlag, FrameType } from './wire/frame-types.js';
 export type { HeaderList, RequestHead, ResponseHead } from './wire/heads.js';

@@ -13,7 +13,8 @@
  * edge is registered again under the same id and the time until a paired client's GET
  * through a new session completes.
  */
-import { FrameType, framesOf } from '@peerfetch/shared';
+import { FrameType } from '@peerfetch/shared';
+import { framesOf } from '@peerfetch/shared/testing';
 import type { LogLine } from './edge.js';
 import { type EdgeStack, startEdgeStack } from './edge-stack.js';
 import { type ClientSession, connectClient } from './pairing.js';

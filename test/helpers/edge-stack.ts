@@ -33,7 +33,7 @@ export interface EdgeStack {
    * A new authenticated session of the paired client (one at a time: they share its id;
    * `close()` resolves once the id may register again).
    */
-  session(options?: Pick<ConnectOptions, 'batch' | 'tuning'>): Promise<ClientSession>;
+  session(options?: Pick<ConnectOptions, 'sessionOptions'>): Promise<ClientSession>;
   stop(): Promise<void>;
 }
 

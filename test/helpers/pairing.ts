@@ -4,19 +4,15 @@
  * stored key. Also the in-process PeerJS client session that tests poke at the wire with.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  closeWhenSettled,
-  type HeldChannel,
-  holdMessages,
-  openAuthenticatedSession,
-  type SessionTuning,
-} from '@peerfetch/edge';
+import { closeWhenSettled, dialSession, type HeldChannel, sessionInputsOf } from '@peerfetch/edge';
 import {
   type Authenticator,
   type ClientCredentials,
+  type ClientSessionSettings,
   createPeerFetch,
   DEFAULT_PEER_MAX_MESSAGE_SIZE,
   importPairingKey,
+  openClientSession,
   openSession,
   type PeerFetch,
   type PeerFetchSession,
@@ -84,32 +80,33 @@ export interface ConnectOptions {
   clientName?: string;
   /** Receives a copy of every message this client sends (to replay them later). */
   record?: Uint8Array[];
-  /** Whether the session packs frames into BATCH messages (default true). */
-  batch?: boolean;
-  /** Session settings instead of the defaults (the bench's tuning comparisons). */
-  tuning?: SessionTuning;
+  /**
+   * Session settings instead of the defaults: `{ batch: false }` to measure without BATCH,
+   * window and water marks for the bench's tuning sweeps.
+   */
+  sessionOptions?: ClientSessionSettings;
 }
 
 /**
  * A stock PeerJS client in this process with an authenticated PeerFetch session to
- * `deviceId`. The session is opened inside the connection's 'open' event, on a channel
- * whose messages are held from the start: @roamhq/wrtc dispatches events through
- * process.nextTick and can deliver the edge's HELLO before 'open'. Rejects (after closing)
- * when the handshake or authentication fails; the error's `cause` says why.
+ * `deviceId`: the shared client recipe, made the edge's way (dialSession: inside the
+ * connection's 'open' event, on a held channel). Rejects (after closing) when the handshake
+ * or authentication fails; the error's `cause` says why.
  */
 export function connectClient(
   port: number,
   deviceId: string,
   options: ConnectOptions,
 ): Promise<ClientSession> {
-  return connectWith(port, deviceId, options, (connection, held) =>
-    openAuthenticatedSession(connection, held, {
+  return connectWith(port, deviceId, options, (channel, peerConnection) =>
+    openClientSession({
+      channel,
+      ...sessionInputsOf(peerConnection),
       clientId: options.identity.id,
       deviceId,
       clientName: options.clientName ?? 'integration test',
       credentials: options.credentials,
-      batch: options.batch,
-      tuning: options.tuning,
+      sessionOptions: options.sessionOptions,
     }),
   );
 }
@@ -125,31 +122,31 @@ export function connectWithAuthenticator(
   identity: ClientIdentity,
   authenticate: Authenticator,
 ): Promise<ClientSession> {
-  return connectWith(port, deviceId, { identity }, (_connection, held) => {
-    const session = openSession(held, {
+  return connectWith(port, deviceId, { identity }, (channel) =>
+    openSession(channel, {
       role: 'client',
       maxMessageSize: DEFAULT_PEER_MAX_MESSAGE_SIZE,
       authenticate,
-    });
-    held.release();
-    return session;
-  });
+    }),
+  );
 }
 
-/** A PeerJS client whose session `open` makes inside the connection's 'open' event. */
+/** A PeerJS client whose session `open` makes (see dialSession). */
 async function connectWith(
   port: number,
   deviceId: string,
   options: Pick<ConnectOptions, 'identity' | 'record'>,
-  open: (connection: DataConnection, held: HeldChannel) => PeerFetchSession,
+  open: (
+    channel: HeldChannel,
+    peerConnection: DataConnection['peerConnection'],
+  ) => PeerFetchSession,
 ): Promise<ClientSession> {
   const { peer } = await createNodePeer({ port, ...options.identity });
   // createNodePeer destroys the peer on any error, even after it opened; a signaling outage
   // must not close this client's (peer-to-peer) connection, so errors are only noted here.
   peer.removeAllListeners('error');
   peer.on('error', () => {});
-  const connection = peer.connect(deviceId, { reliable: true, serialization: 'raw' });
-  const held = holdMessages(connection.dataChannel, connection.peerConnection);
+  const { connection, held, session: opened } = dialSession(peer, deviceId, open);
   if (options.record) {
     const { record } = options;
     const send = held.send;
@@ -165,20 +162,17 @@ async function connectWith(
   };
   let session: PeerFetchSession;
   try {
-    session = await new Promise<PeerFetchSession>((resolvePromise, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no connection to ${deviceId} within 20 s`)),
-        20_000,
-      );
-      connection.once('open', () => {
-        clearTimeout(timer);
-        resolvePromise(open(connection, held));
-      });
-      connection.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
+    let timer: NodeJS.Timeout | undefined;
+    session = await Promise.race([
+      opened,
+      new Promise<never>((_, reject) => {
+        connection.once('error', reject);
+        timer = setTimeout(
+          () => reject(new Error(`no connection to ${deviceId} within 20 s`)),
+          20_000,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
     await session.ready;
   } catch (error) {
     await close();
@@ -226,7 +220,7 @@ export function connectPaired(
   port: number,
   edge: StartedEdge,
   paired: PairedIdentity,
-  options: Pick<ConnectOptions, 'batch' | 'tuning'> = {},
+  options: Pick<ConnectOptions, 'sessionOptions'> = {},
 ): Promise<ClientSession> {
   return connectClient(port, edge.peerId, {
     identity: { id: paired.id, token: paired.token },

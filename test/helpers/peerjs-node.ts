@@ -1,46 +1,16 @@
 /**
- * The stock PeerJS client in Node, pointed at a local signaling server: `@roamhq/wrtc` and
- * `ws` provide the browser globals PeerJS expects. Never reaches PeerJS's cloud or any public
- * STUN/TURN: host, port, path, secure and iceServers are always explicit.
+ * The stock PeerJS client in Node, pointed at a local signaling server, loaded the edge's way
+ * (`loadPeer` from @peerfetch/edge: @roamhq/wrtc and a WebSocket as PeerJS's browser
+ * globals). Never reaches PeerJS's cloud or any public STUN/TURN: host, port, path, secure
+ * and iceServers are always explicit.
  */
 import { randomBytes } from 'node:crypto';
+import { loadPeer } from '@peerfetch/edge';
+import { PEERJS_PATH } from '@peerfetch/shared';
 import type { DataConnection, PeerOptions, Peer as PeerType } from 'peerjs';
 import { TEST_PEER_KEY } from './signaling.js';
 
 export type Peer = PeerType;
-type PeerConstructor = typeof PeerType;
-
-let peerConstructor: Promise<PeerConstructor> | undefined;
-
-/** Installs the WebRTC and WebSocket globals once, then imports PeerJS (it reads them at import). */
-export function loadPeerJs(): Promise<PeerConstructor> {
-  peerConstructor ??= (async () => {
-    // @roamhq/wrtc is CommonJS: Node puts its exports under `default` (its types say named).
-    const wrtcModule = (await import(
-      '@roamhq/wrtc'
-    )) as unknown as typeof import('@roamhq/wrtc') & {
-      default?: typeof import('@roamhq/wrtc');
-    };
-    const wrtc = wrtcModule.default ?? wrtcModule;
-    const { WebSocket } = await import('ws');
-    Object.assign(globalThis, {
-      RTCPeerConnection: wrtc.RTCPeerConnection,
-      RTCSessionDescription: wrtc.RTCSessionDescription,
-      RTCIceCandidate: wrtc.RTCIceCandidate,
-      WebSocket,
-    });
-    // peerjs is CommonJS in Node: its exports arrive under `default` (or directly when a bundler
-    // picked its ESM build).
-    const mod = (await import('peerjs')) as unknown as {
-      default?: { Peer: PeerConstructor };
-      Peer?: PeerConstructor;
-    };
-    const Peer = mod.default?.Peer ?? mod.Peer;
-    if (!Peer) throw new Error('peerjs did not export Peer');
-    return Peer;
-  })();
-  return peerConstructor;
-}
 
 export interface NodePeerOptions {
   /** Signaling server port (on 127.0.0.1). */
@@ -70,13 +40,13 @@ export function randomPeerId(prefix = 'p'): string {
 
 /** Creates a stock PeerJS client and resolves once the server has accepted it (`open`). */
 export async function createNodePeer(options: NodePeerOptions): Promise<OpenNodePeer> {
-  const Peer = await loadPeerJs();
+  const Peer = await loadPeer();
   const id = options.id ?? randomPeerId();
   const token = options.token ?? randomBytes(12).toString('hex');
   const peerOptions: PeerOptions = {
     host: options.host ?? '127.0.0.1',
     port: options.port,
-    path: '/peerjs',
+    path: PEERJS_PATH,
     secure: false,
     key: options.key ?? TEST_PEER_KEY,
     token,

@@ -5,7 +5,8 @@
  * real WebRTC strangers holding handshakes open. Each attack is checked to have arrived
  * (the edge counts what it dropped), and through each a paired client keeps being served.
  */
-import { FrameType, framesOf, rawFrames } from '@peerfetch/shared';
+import { FrameType } from '@peerfetch/shared';
+import { framesOf, rawFrames } from '@peerfetch/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   makeStateDir,

@@ -5,7 +5,8 @@
  * second request line on the kept-alive socket.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { decodeFrame, FrameType, framesOf, type HeaderList, rawFrames } from '@peerfetch/shared';
+import { decodeFrame, FrameType, type HeaderList } from '@peerfetch/shared';
+import { framesOf, rawFrames } from '@peerfetch/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeStateDir, type StartedEdge, startEdge } from '../helpers/edge.js';
 import { type ClientSession, connectClient, pairClient } from '../helpers/pairing.js';

@@ -12,7 +12,8 @@ import {
   holdMessages,
   type IncomingConnection,
 } from '@peerfetch/edge';
-import { decodeFrame, FrameType, importPairingKey, rawFrames } from '@peerfetch/shared';
+import { decodeFrame, FrameType, importPairingKey } from '@peerfetch/shared';
+import { rawFrames } from '@peerfetch/shared/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -3,11 +3,11 @@
  * see at a glance what is wrong.
  */
 import { access, constants, mkdir } from 'node:fs/promises';
+import { peerServerOptions } from '@peerfetch/shared';
 import { loadConfig } from '../config/load.js';
 import type { EdgeConfig } from '../config/schema.js';
 import type { ConfigFlags } from '../config/sources.js';
 import { loadPairedClients } from '../pairing/paired-clients.js';
-import { peerServerTarget } from '../presence/signaling-target.js';
 import { readIdentity } from '../state/identity.js';
 import { checkWebRtc } from '../webrtc/index.js';
 
@@ -89,11 +89,11 @@ export async function runDoctor(flags: ConfigFlags, env: Record<string, string |
     results.push(...(await stateChecks(c)));
     results.push(
       await check('signaling', async () => {
-        const t = peerServerTarget(c.signaling.url);
+        // The URL PeerJS asks for its id, built the way PeerJS builds it.
+        const t = peerServerOptions(c.signaling.url);
         const scheme = t.secure ? 'https' : 'http';
-        const host = t.host.includes(':') ? `[${t.host}]` : t.host;
         return answers(
-          `${scheme}://${host}:${t.port}${t.path}/${encodeURIComponent(c.signaling.key)}/id`,
+          `${scheme}://${t.host}:${t.port}${t.path}/${encodeURIComponent(c.signaling.key)}/id`,
         );
       }),
     );

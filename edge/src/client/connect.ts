@@ -6,26 +6,17 @@
 import {
   AuthenticationError,
   type ClientCredentials,
-  channelBinding,
-  clientAuthenticator,
   createPeerFetch,
   createRoomsClient,
   DEFAULT_PEERJS_KEY,
-  openSession,
+  openClientSession,
   type PeerFetch,
-  type PeerFetchSession,
+  peerServerOptions,
   type Session,
-  type SessionOptions,
 } from '@peerfetch/shared';
-import { peerServerTarget } from '../presence/signaling-target.js';
-import { closeWhenSettled, type HeldChannel, holdMessages } from '../sessions/held-channel.js';
-import { type DataConnection, loadPeer, maxMessageSizeOf, type Peer } from '../webrtc/index.js';
-
-/** The session settings a client may tune: what it accepts and how it sends. */
-export type SessionTuning = Pick<
-  SessionOptions,
-  'maxFrameSize' | 'window' | 'highWaterMark' | 'lowWaterMark'
->;
+import { closeWhenSettled, type HeldChannel } from '../webrtc/held-channel.js';
+import { type DataConnection, loadPeer, type Peer, sessionInputsOf } from '../webrtc/index.js';
+import { dialSession } from '../webrtc/open-event.js';
 
 export interface ConnectOptions {
   signalingUrl: string;
@@ -115,73 +106,9 @@ function register(peer: Peer, signalingUrl: string): Promise<void> {
   });
 }
 
-/**
- * Opens the client's authenticated session on an open DataConnection, bound to this
- * connection's DTLS fingerprints, and releases the held channel. Call it inside the
- * connection's 'open' event (see openClientSession below).
- */
-export function openAuthenticatedSession(
-  connection: DataConnection,
-  held: HeldChannel,
-  options: {
-    clientId: string;
-    deviceId: string;
-    clientName: string;
-    credentials: ClientCredentials;
-    /** Whether to pack frames into BATCH messages (default true; false for comparisons). */
-    batch?: boolean;
-    /** Session settings to announce instead of the defaults (benchmarks and tuning sweeps). */
-    tuning?: SessionTuning;
-  },
-): PeerFetchSession {
-  const pc = connection.peerConnection;
-  const binding = channelBinding('client', {
-    localId: options.clientId,
-    remoteId: options.deviceId,
-    localSdp: pc.localDescription?.sdp ?? '',
-    remoteSdp: pc.remoteDescription?.sdp ?? '',
-  });
-  const session = openSession(held, {
-    ...options.tuning,
-    role: 'client',
-    maxMessageSize: maxMessageSizeOf(pc),
-    batch: options.batch,
-    authenticate: clientAuthenticator({
-      binding,
-      clientName: options.clientName,
-      credentials: options.credentials,
-    }),
-  });
-  held.release();
-  return session;
-}
-
-/**
- * Resolves with a client session made inside the connection's 'open' event itself: the
- * edge's HELLO may be queued right behind 'open' (@roamhq/wrtc dispatches events through
- * process.nextTick), and a promise continuation would run too late to see it.
- */
-function openClientSession(
-  peer: Peer,
-  connection: DataConnection,
-  held: HeldChannel,
-  options: ConnectOptions & { deviceId: string },
-): Promise<PeerFetchSession> {
-  const { deviceId } = options;
-  return new Promise((resolve, reject) => {
-    connection.once('open', () => {
-      try {
-        const session = openAuthenticatedSession(connection, held, {
-          clientId: options.client.id,
-          deviceId,
-          clientName: options.clientName,
-          credentials: options.credentials,
-        });
-        resolve(session);
-      } catch (error) {
-        reject(error);
-      }
-    });
+/** Rejects with a ConnectError once the connection or the peer fails. */
+function failureOf(peer: Peer, connection: DataConnection, deviceId: string): Promise<never> {
+  return new Promise((_, reject) => {
     connection.once('error', (error) => reject(new ConnectError(error.message)));
     peer.on('error', (error) => {
       const type = (error as { type?: string }).type;
@@ -202,7 +129,7 @@ export async function connectToDevice(options: ConnectOptions): Promise<DeviceCo
     if (connection) await closeWhenSettled(connection, held);
   };
   const peer = new Peer(id, {
-    ...peerServerTarget(options.signalingUrl),
+    ...peerServerOptions(options.signalingUrl),
     key: options.key ?? DEFAULT_PEERJS_KEY,
     token,
     config: { iceServers: [] },
@@ -223,11 +150,19 @@ export async function connectToDevice(options: ConnectOptions): Promise<DeviceCo
     }
     const deviceId =
       options.deviceId ?? (await singleEdgeInRoom(rooms, { id, token }, options.clientName));
-    connection = peer.connect(deviceId, { reliable: true, serialization: 'raw' });
-    // PeerJS makes the caller's channel inside connect(): hold its messages from now on.
-    held = holdMessages(connection.dataChannel, connection.peerConnection);
+    const dialed = dialSession(peer, deviceId, (channel, pc) =>
+      openClientSession({
+        channel,
+        ...sessionInputsOf(pc),
+        clientId: id,
+        deviceId,
+        clientName: options.clientName,
+        credentials: options.credentials,
+      }),
+    );
+    ({ connection, held } = dialed);
     const session = await withTimeout(
-      openClientSession(peer, connection, held, { ...options, deviceId }),
+      Promise.race([dialed.session, failureOf(peer, connection, deviceId)]),
       timeoutMs,
       `could not open a connection to device ${deviceId}`,
     );

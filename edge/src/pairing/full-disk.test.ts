@@ -1,13 +1,8 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import {
-  type ChannelBinding,
-  clientAuthenticator,
-  connectInMemory,
-  edgeAuthenticator,
-  type InMemoryConnection,
-} from '@peerfetch/shared';
+import { type ChannelBinding, clientAuthenticator, edgeAuthenticator } from '@peerfetch/shared';
+import { connectInMemory, type InMemoryConnection } from '@peerfetch/shared/testing';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadPairedClients, PAIRED_CLIENTS_FILE } from './paired-clients.js';

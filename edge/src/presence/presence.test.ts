@@ -5,9 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../logger.js';
 import { newIdentity } from '../state/identity.js';
 import type { Peer } from '../webrtc/index.js';
-import { backoffDelay } from './backoff.js';
 import { createPresence } from './presence.js';
-import { peerServerTarget } from './signaling-target.js';
 
 /** Stands in for PeerJS's Peer: tests drive its events by hand. */
 class FakePeer extends EventEmitter {
@@ -254,32 +252,5 @@ describe('presence', () => {
     await expect.poll(() => presence.state).toBe('joined');
     expect(rooms.join).toHaveBeenCalledTimes(2);
     await presence.stop();
-  });
-});
-
-describe('backoffDelay', () => {
-  it('grows exponentially up to the cap, with jitter between half and all', () => {
-    const low = (n: number) => backoffDelay(n, { initialMs: 100, maxMs: 1000, random: () => 0 });
-    const high = (n: number) =>
-      backoffDelay(n, { initialMs: 100, maxMs: 1000, random: () => 0.999999 });
-    expect([0, 1, 2, 3, 4, 10].map(high)).toEqual([100, 200, 400, 800, 1000, 1000]);
-    expect([0, 1, 4].map(low)).toEqual([50, 100, 500]);
-  });
-});
-
-describe('peerServerTarget', () => {
-  it('derives host, port, path and TLS from the URL', () => {
-    expect(peerServerTarget('https://sig.example.org')).toEqual({
-      host: 'sig.example.org',
-      port: 443,
-      path: '/peerjs',
-      secure: true,
-    });
-    expect(peerServerTarget('http://[::1]:8080/x/')).toEqual({
-      host: '::1',
-      port: 8080,
-      path: '/x/peerjs',
-      secure: false,
-    });
   });
 });

@@ -5,12 +5,17 @@
  * sessions are untouched by all of this (PeerJS keeps connections open while its server
  * socket is down).
  */
-import { type IceServer, RoomsApiError, type RoomsClient } from '@peerfetch/shared';
+import {
+  type BackoffOptions,
+  backoffDelayMs,
+  type IceServer,
+  peerServerOptions,
+  RoomsApiError,
+  type RoomsClient,
+} from '@peerfetch/shared';
 import type { Logger } from '../logger.js';
 import type { Identity } from '../state/identity.js';
 import type { DataConnection, Peer } from '../webrtc/index.js';
-import { type BackoffOptions, backoffDelay } from './backoff.js';
-import { peerServerTarget } from './signaling-target.js';
 
 export type PresenceState = 'connecting' | 'registered' | 'joined' | 'reconnecting' | 'stopped';
 
@@ -33,6 +38,7 @@ export interface PresenceOptions {
    * PeerJS LEAVE, relayed by the server): sessions of a crashed process of this edge.
    */
   dropConnectionsOf?: readonly string[];
+  /** Reconnect delays; each field defaults to {@link SIGNALING_BACKOFF}'s. */
   backoff?: BackoffOptions;
   /** A (re)connection that has not registered after this many ms is restarted. Default 15000. */
   registerTimeoutMs?: number;
@@ -47,13 +53,21 @@ export interface Presence {
   stop(): Promise<void>;
 }
 
+/**
+ * Reconnect delays to the signaling server: 0.5 s doubling to at most 5 s, so a restarted
+ * server is found within seconds; half of each delay may be taken off at random, so the
+ * edges that lost it do not all come back at once.
+ */
+export const SIGNALING_BACKOFF = { initialMs: 500, maxMs: 5000, jitter: 0.5 } as const;
+
 /** How long leaving the room may take at shutdown. */
 const LEAVE_TIMEOUT_MS = 2000;
 
 export function createPresence(options: PresenceOptions): Presence {
   const { identity, logger } = options;
   const credentials = { id: identity.peerId, token: identity.token };
-  const target = peerServerTarget(options.signalingUrl);
+  const target = peerServerOptions(options.signalingUrl);
+  const backoff = { ...SIGNALING_BACKOFF, ...options.backoff };
   let peer: Peer | undefined;
   let state: PresenceState = 'connecting';
   let attempt = 0;
@@ -134,7 +148,7 @@ export function createPresence(options: PresenceOptions): Presence {
 
   function scheduleRetry() {
     if (state === 'stopped' || retryTimer) return;
-    const delay = backoffDelay(attempt++, options.backoff);
+    const delay = backoffDelayMs(attempt++, backoff);
     logger.info({ delayMs: delay, attempt }, 'reconnecting to signaling');
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
@@ -172,7 +186,7 @@ export function createPresence(options: PresenceOptions): Presence {
         logger.info({ room: listing.room, members: listing.members.length }, 'joined room');
         return;
       } catch (error) {
-        const delay = backoffDelay(tries, options.backoff);
+        const delay = backoffDelayMs(tries, backoff);
         logger.warn({ err: (error as Error).message, delayMs: delay }, 'joining the room failed');
         await new Promise((r) => setTimeout(r, delay));
       }

@@ -1,7 +1,7 @@
 import { get, type IncomingMessage } from 'node:http';
+import { useTestUpstream } from '@peerfetch/shared/testing/node';
 import { describe, expect, it } from 'vitest';
 import { answerStream, CutShortError } from './answer-stream.js';
-import { useTestUpstream } from './test-upstream.js';
 
 const upstream = useTestUpstream();
 

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { useTestUpstream } from '@peerfetch/shared/testing/node';
 import { describe, expect, it } from 'vitest';
 import { BodyLengthError, declaredLength, RequestFramingError } from './framing.js';
-import { useTestUpstream } from './test-upstream.js';
 import { createUpstreamHandler } from './upstream.js';
 
 type HeadersInit = ConstructorParameters<typeof Headers>[0];

@@ -2,15 +2,13 @@ import { EventEmitter } from 'node:events';
 import {
   type ChannelBinding,
   clientAuthenticator,
-  createMemoryChannelPair,
   createPeerFetch,
   edgeAuthenticator,
   importPairingKey,
-  type MemoryChannel,
   openSession,
   type PeerFetchSession,
-  rawFrames,
 } from '@peerfetch/shared';
+import { createMemoryChannelPair, type MemoryChannel, rawFrames } from '@peerfetch/shared/testing';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import {

@@ -14,13 +14,14 @@ import {
   serveRequests,
 } from '@peerfetch/shared';
 import type { Logger } from '../logger.js';
-import { withForgetEndpoint } from './forget-endpoint.js';
 import {
   closeWhenSettled,
   type HeldChannel,
   holdMessages,
   onRemoteDataChannel,
-} from './held-channel.js';
+} from '../webrtc/held-channel.js';
+import { onOpen } from '../webrtc/open-event.js';
+import { withForgetEndpoint } from './forget-endpoint.js';
 
 /** The part of a PeerJS DataConnection the manager uses. */
 export interface IncomingConnection {
@@ -92,7 +93,7 @@ const SHUTDOWN_HANG_UP_MS = DEFAULT_CLOSE_GRACE_MS + 2_000;
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
   const sessions = new Set<PeerFetchSession>();
   const byClient = new Map<string, Set<PeerFetchSession>>();
-  /** Connections of ended sessions, waiting for their channel to close (held-channel.ts). */
+  /** Connections of ended sessions, waiting for their channel to close (webrtc/held-channel.ts). */
   const hangingUp = new Set<Promise<void>>();
   /** Sessions still in their handshake: closed at shutdown, never counted as served. */
   const unauthenticated = new Set<PeerFetchSession>();
@@ -130,16 +131,6 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     options.onClientsChanged?.([...byClient.keys()]);
   }
 
-  /**
-   * Calls `setup` inside the connection's 'open' event itself. Waiting on a promise instead
-   * would lose the client's first frames: @roamhq/wrtc dispatches events through
-   * process.nextTick, so a message queued with 'open' runs before any promise continuation.
-   */
-  function onOpen(connection: IncomingConnection, setup: () => void) {
-    if (connection.open) setup();
-    else connection.on('open', setup);
-  }
-
   function accept(connection: IncomingConnection) {
     const log = logger.child({ client: connection.peer });
     if (!connection.reliable || connection.serialization !== 'raw') {
@@ -150,7 +141,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       connection.close();
       return;
     }
-    // Hold the channel's messages from the moment it exists (see held-channel.ts).
+    // Hold the channel's messages from the moment it exists (see webrtc/held-channel.ts).
     let held: HeldChannel | undefined;
     if (connection.dataChannel)
       held = holdMessages(connection.dataChannel, connection.peerConnection);
@@ -177,7 +168,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     });
   }
 
-  /** Runs synchronously within the 'open' event (see onOpen). */
+  /** Runs synchronously within the 'open' event (see webrtc/open-event.ts). */
   function serve(
     connection: IncomingConnection,
     log: Logger,

@@ -4,7 +4,7 @@
  * PeerJS, whose module body reads them. Everything else in the edge sees standard types.
  */
 import { DEFAULT_PEER_MAX_MESSAGE_SIZE } from '@peerfetch/shared';
-import type { Peer as PeerClass } from 'peerjs';
+import type { DataConnection, Peer as PeerClass } from 'peerjs';
 import WebSocket from 'ws';
 import { MAX_SDP_BYTES, OVERSIZE_TYPE } from './signaling-messages.js';
 
@@ -151,4 +151,17 @@ export function maxMessageSizeOf(peerConnection: unknown): number {
   return typeof size === 'number' && Number.isFinite(size) && size > 0
     ? size
     : DEFAULT_PEER_MAX_MESSAGE_SIZE;
+}
+
+/** What the client recipe (openClientSession) reads from a peer connection. */
+export function sessionInputsOf(peerConnection: DataConnection['peerConnection']): {
+  localSdp: string | undefined;
+  remoteSdp: string | undefined;
+  maxMessageSize: number;
+} {
+  return {
+    localSdp: peerConnection.localDescription?.sdp,
+    remoteSdp: peerConnection.remoteDescription?.sdp,
+    maxMessageSize: maxMessageSizeOf(peerConnection),
+  };
 }

@@ -1,6 +1,9 @@
-import { AuthenticationError, type RoomMember, type RoomsClient } from '@peerfetch/shared';
-import { authenticatorFor } from './authenticate';
-import type { BackoffOptions } from './backoff';
+import {
+  AuthenticationError,
+  type BackoffOptions,
+  type RoomMember,
+  type RoomsClient,
+} from '@peerfetch/shared';
 import type { ConnectionState } from './connection-state';
 import { createDeviceConnection, type DeviceConnection } from './device-connection';
 import { SignalingUnavailableError } from './errors';
@@ -117,11 +120,12 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
         connection = createDeviceConnection({
           deviceId,
           link,
-          authenticate: (dialed) => {
+          clientName: options.clientName,
+          credentials: () => {
             const key = options.keyOf(deviceId);
             // The store never creates a connection for an unpaired device; this keeps it so.
-            if (!key) return () => Promise.reject(notPaired());
-            return authenticatorFor(dialed, deviceId, options.clientName, { key });
+            if (!key) throw notPaired();
+            return { key };
           },
           backoff: options.backoff,
           isVisible,

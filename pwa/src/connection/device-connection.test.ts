@@ -1,6 +1,6 @@
+import { AuthenticationError } from '@peerfetch/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeEdge, type FakeEdge, PHONE_ID, randomPairing } from '../testing/fake-edge';
-import { authenticatorFor } from './authenticate';
 import type { ConnectionState } from './connection-state';
 import { createDeviceConnection, type DeviceConnection } from './device-connection';
 
@@ -43,7 +43,8 @@ function connect(edge: FakeEdge, seen: ConnectionState[] = []) {
   const connection = createDeviceConnection({
     deviceId: 'edge-1',
     link: edge.link,
-    authenticate: (dialed) => authenticatorFor(dialed, 'edge-1', 'My phone', { key: pairing.key }),
+    clientName: 'My phone',
+    credentials: () => ({ key: pairing.key }),
     onState: (s) => seen.push(s),
     backoff: { initialMs: 40, maxMs: 120, jitter: 0 },
     statsIntervalMs: 30,
@@ -124,7 +125,10 @@ describe('device connection', () => {
     let dials = 0;
     const connection = createDeviceConnection({
       deviceId: 'edge-1',
-      authenticate: () => async () => undefined,
+      clientName: 'My phone',
+      credentials: () => {
+        throw new Error('never dialled');
+      },
       link: {
         async dial() {
           dials += 1;
@@ -189,6 +193,27 @@ describe('device connection authentication', () => {
     connection.reconnect();
     await until(connection, 'online');
     expect(edge.dials).toBe(2);
+  });
+
+  it('fails for good, sending nothing, when this phone holds no key for the device', async () => {
+    const edge = pairedEdge();
+    const connection = createDeviceConnection({
+      deviceId: 'edge-1',
+      link: edge.link,
+      clientName: 'My phone',
+      credentials: () => {
+        throw new AuthenticationError('not-paired', 'this phone is not paired with the device');
+      },
+      onState: () => undefined,
+      backoff: { initialMs: 10, maxMs: 10, jitter: 0 },
+    });
+    open.push(connection);
+    connection.retryNow();
+    await until(connection, 'failed');
+    expect(connection.state).toMatchObject({ auth: 'not-paired', reason: /pair again/i });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(edge.dials).toBe(1);
+    expect(edge.requests).toEqual([]);
   });
 
   it('says "not paired" when the device no longer knows this phone', async () => {

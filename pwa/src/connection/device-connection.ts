@@ -1,14 +1,14 @@
 import {
-  type Authenticator,
+  type BackoffOptions,
+  backoffDelayMs,
+  type ClientCredentials,
+  type ClientSessionSettings,
   createPeerFetch,
-  DEFAULT_PEER_MAX_MESSAGE_SIZE,
-  openSession,
   type PeerFetch,
   type Session,
-  type SessionOptions,
 } from '@peerfetch/shared';
 import { authFailureOf } from './auth-failure';
-import { type BackoffOptions, backoffDelayMs } from './backoff';
+import { openDialedSession } from './client-session';
 import type { ConnectionState } from './connection-state';
 import {
   DeviceFailedError,
@@ -23,11 +23,13 @@ import type { Dialed, PeerLink } from './peer-link';
 export interface DeviceConnectionOptions {
   deviceId: string;
   link: PeerLink;
+  /** How this phone is listed on the device. */
+  clientName: string;
   /**
-   * The authenticator for each new connection (PROTOCOL.md §5): it proves the pairing and
-   * checks the device's proof before any request is sent. Mandatory.
+   * What each new connection proves before any request is sent (PROTOCOL.md §5): the stored
+   * pairing key. Read once the device is dialled; throw (an AuthenticationError) to refuse.
    */
-  authenticate: (dialed: Dialed) => Authenticator;
+  credentials: () => ClientCredentials;
   onState: (state: ConnectionState) => void;
   backoff?: BackoffOptions;
   /** How often to refresh the RTT and the path kind while online, ms. Default 2000. */
@@ -39,7 +41,7 @@ export interface DeviceConnectionOptions {
   /** Whether the app is in the foreground; retries pause while it is not. Default: always. */
   isVisible?: () => boolean;
   /** Session tuning (ping and dead timeouts, ...). Default: the session's own defaults. */
-  sessionOptions?: Omit<SessionOptions, 'role' | 'maxMessageSize'>;
+  sessionOptions?: ClientSessionSettings;
 }
 
 export interface DeviceConnection {
@@ -97,13 +99,11 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
     let dialed: Dialed | undefined;
     try {
       dialed = await options.link.dial(options.deviceId, dialAbort.signal);
-      const maxMessageSize =
-        dialed.peerConnection.sctp?.maxMessageSize || DEFAULT_PEER_MAX_MESSAGE_SIZE;
-      const session = openSession(dialed.channel, {
-        ...options.sessionOptions,
-        role: 'client',
-        maxMessageSize,
-        authenticate: options.authenticate(dialed),
+      const session = openDialedSession(dialed, {
+        deviceId: options.deviceId,
+        clientName: options.clientName,
+        credentials: options.credentials(),
+        sessionOptions: options.sessionOptions,
       });
       await session.ready;
       if (closed) {
@@ -142,7 +142,7 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
     }
     // Retry whatever navigator.onLine says: it can be false where the device is still
     // reachable (no route out of the LAN); the `offline` event sets its own message.
-    const delay = backoffDelayMs(Math.max(1, attempt), options.backoff);
+    const delay = backoffDelayMs(Math.max(0, attempt - 1), options.backoff);
     setState({ kind: 'retrying', attempt, retryAt: Date.now() + delay, reason });
     retryTimer = setTimeout(() => {
       // In the background, wait for the app to come to the front (visibility calls retryNow).

@@ -35,14 +35,14 @@ const PERMANENT = new Set(['PeerFetchUnsupportedVersionError', 'PeerFetchProtoco
 
 /**
  * Whether retrying by itself cannot help. A failed authentication is permanent (retrying a
- * device that cannot prove the key would only hammer it), except a broken exchange (`failed`);
- * a handshake that merely timed out is retried.
+ * device that cannot prove the key would only hammer it), whether the handshake or this
+ * phone refused, except a broken exchange (`failed`); a handshake that merely timed out is
+ * retried.
  */
 export function isPermanentFailure(error: Error): boolean {
-  if (!PERMANENT.has(error.name)) return false;
-  if ((error as { code?: string }).code !== 'handshake-failed') return true;
   const reason = authFailureOf(error);
-  return reason !== undefined && reason !== 'failed';
+  if (reason !== undefined) return reason !== 'failed';
+  return PERMANENT.has(error.name) && (error as { code?: string }).code !== 'handshake-failed';
 }
 
 /** One plain sentence for any connection error. */

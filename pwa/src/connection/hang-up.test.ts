@@ -1,4 +1,4 @@
-import { connectInMemory, type InMemoryConnection } from '@peerfetch/shared';
+import { connectInMemory, type InMemoryConnection } from '@peerfetch/shared/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hangUp } from './hang-up';
 import type { Dialed } from './peer-link';

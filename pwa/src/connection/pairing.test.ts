@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeEdge, EDGE_NAME, PHONE_ID } from '../testing/fake-edge';
 import { describeAuthFailure } from './auth-failure';
-import { authenticatorFor } from './authenticate';
 import type { ConnectionState } from './connection-state';
 import { createDeviceConnection, type DeviceConnection } from './device-connection';
 import { isPairingCode, PairingError, pairWithDevice } from './pairing';
@@ -16,7 +15,8 @@ function connectWithKey(edge: ReturnType<typeof createFakeEdge>, key: CryptoKey)
   const connection = createDeviceConnection({
     deviceId: 'edge-1',
     link: edge.link,
-    authenticate: (dialed) => authenticatorFor(dialed, 'edge-1', 'My phone', { key }),
+    clientName: 'My phone',
+    credentials: () => ({ key }),
     onState: () => undefined,
     backoff: { initialMs: 40, maxMs: 120, jitter: 0 },
     sessionOptions: { pingIntervalMs: 50, deadAfterMs: 400 },

@@ -1,11 +1,6 @@
-import {
-  type AuthFailureReason,
-  DEFAULT_PEER_MAX_MESSAGE_SIZE,
-  importPairingKey,
-  openSession,
-} from '@peerfetch/shared';
+import { type AuthFailureReason, importPairingKey } from '@peerfetch/shared';
 import { authFailureOf } from './auth-failure';
-import { authenticatorFor } from './authenticate';
+import { openDialedSession } from './client-session';
 import { describeConnectionError } from './errors';
 import { hangUp } from './hang-up';
 import type { PeerLink } from './peer-link';
@@ -57,17 +52,17 @@ export async function pairWithDevice(options: PairOptions): Promise<PairedDevice
   let dialed: Awaited<ReturnType<PeerLink['dial']>> | undefined;
   try {
     dialed = await options.link.dial(options.deviceId, options.signal);
-    const session = openSession(dialed.channel, {
-      role: 'client',
-      maxMessageSize: dialed.peerConnection.sctp?.maxMessageSize || DEFAULT_PEER_MAX_MESSAGE_SIZE,
-      authenticate: authenticatorFor(dialed, options.deviceId, options.clientName, {
+    const session = openDialedSession(dialed, {
+      deviceId: options.deviceId,
+      clientName: options.clientName,
+      credentials: {
         pairingCode: options.code,
         async onPaired({ key, edgeName }) {
           paired = { key: await importPairingKey(key), edgeName };
           // The CryptoKey holds its own copy; these bytes are not needed any more.
           key.fill(0);
         },
-      }),
+      },
     });
     try {
       await session.ready;

@@ -1,8 +1,13 @@
-import type { RoomMember, RoomsClient } from '@peerfetch/shared';
+import {
+  type BackoffOptions,
+  backoffDelayMs,
+  type PeerServerOptions,
+  peerServerOptions,
+  type RoomMember,
+  type RoomsClient,
+} from '@peerfetch/shared';
 import type { Peer, PeerError, PeerOptions } from 'peerjs';
-import { type BackoffOptions, backoffDelayMs } from './backoff';
 import { SignalingUnavailableError } from './errors';
-import { type PeerServerOptions, peerServerOptions } from './signaling-url';
 
 /** The app's registration with the signaling server, as the UI shows it. */
 export type SignalingState =
@@ -154,7 +159,7 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
     if (stopped || state.kind === 'failed') return;
     if (state.kind === 'retrying' && retryTimer !== undefined) return;
     attempt += 1;
-    const delay = backoffDelayMs(attempt, options.backoff);
+    const delay = backoffDelayMs(attempt - 1, options.backoff);
     retryTimer = setTimeout(start, delay);
     setState({ kind: 'retrying', attempt, retryAt: Date.now() + delay, reason });
   }

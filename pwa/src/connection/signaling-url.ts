@@ -1,13 +1,3 @@
-import { PEERJS_PATH } from '@peerfetch/shared';
-
-/** The host/port/path/secure PeerJS needs; passed explicitly so PeerJS never uses its cloud. */
-export interface PeerServerOptions {
-  host: string;
-  port: number;
-  path: string;
-  secure: boolean;
-}
-
 /** The user typed something that is not an http(s) URL. */
 export class InvalidSignalingUrlError extends Error {
   override readonly name = 'InvalidSignalingUrlError';
@@ -39,18 +29,6 @@ export function parseSignalingUrl(input: string): URL {
   url.hash = '';
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url;
-}
-
-/** PeerJS server options for a signaling base URL: PEERJS_PATH below it on the same host. */
-export function peerServerOptions(base: URL): PeerServerOptions {
-  const secure = base.protocol === 'https:';
-  const port = base.port === '' ? (secure ? 443 : 80) : Number(base.port);
-  return {
-    host: base.hostname,
-    port,
-    path: `${base.pathname.replace(/\/$/, '')}${PEERJS_PATH}`,
-    secure,
-  };
 }
 
 /** The default signaling server: the origin (and folder) the app itself was served from. */

@@ -5,15 +5,14 @@
  */
 import {
   channelBinding,
-  createMemoryChannelPair,
   edgeAuthenticator,
   FORGET_PAIRING_PATH,
   importPairingKey,
-  type MemoryChannel,
   openSession,
   type PairingWindow,
   serveRequests,
 } from '@peerfetch/shared';
+import { createMemoryChannelPair, type MemoryChannel } from '@peerfetch/shared/testing';
 import { DeviceUnreachableError } from '../connection/errors';
 import type { PeerLink } from '../connection/peer-link';
 

@@ -1,6 +1,6 @@
+import { connectInMemory, type InMemoryConnection } from '@peerfetch/shared/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthChannel, Authenticator } from '../session/auth.js';
-import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
 import type { ChannelBinding } from './binding.js';
 import { randomBytes, utf8 } from './bytes.js';
 import { clientAuthenticator } from './client-authenticator.js';

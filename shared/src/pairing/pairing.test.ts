@@ -1,7 +1,7 @@
+import { connectInMemory, type InMemoryConnection } from '@peerfetch/shared/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProtocolError } from '../errors.js';
 import type { Authenticator } from '../session/auth.js';
-import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
 import type { ChannelBinding } from './binding.js';
 import { clientAuthenticator, type PairingResult } from './client-authenticator.js';
 import { edgeAuthenticator, type PairingWindow } from './edge-authenticator.js';

@@ -1,8 +1,7 @@
+import { connectInMemory, type InMemoryConnection, sleep } from '@peerfetch/shared/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BufferedResponse } from '../buffered-response.js';
 import { PROBLEM_CONTENT_TYPE } from '../problem.js';
-import { sleep } from '../test-support/bytes.js';
-import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
 
 let connection: InMemoryConnection | undefined;
 

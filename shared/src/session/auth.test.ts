@@ -1,5 +1,5 @@
+import { connectInMemory, type InMemoryConnection } from '@peerfetch/shared/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
 import type { AuthChannel } from './auth.js';
 
 let connection: InMemoryConnection | undefined;

@@ -1,15 +1,18 @@
+import {
+  connectInMemory,
+  FakeChannel,
+  framesOf,
+  type InMemoryConnection,
+  type InMemoryOptions,
+  type MemoryChannel,
+  patternBytes,
+  rawFrames,
+  readAll,
+  sha256Hex,
+} from '@peerfetch/shared/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProtocolError } from '../errors.js';
 import { serveRequests } from '../server/serve-requests.js';
-import { patternBytes, readAll, sha256Hex } from '../test-support/bytes.js';
-import { FakeChannel } from '../test-support/fake-channel.js';
-import {
-  connectInMemory,
-  type InMemoryConnection,
-  type InMemoryOptions,
-} from '../testing/connect.js';
-import { framesOf, rawFrames } from '../testing/frames.js';
-import type { MemoryChannel } from '../testing/memory-channel.js';
 import { FrameType } from '../wire/frame-types.js';
 import { NO_BODY } from './body-source.js';
 import { openSession } from './session.js';

@@ -1,7 +1,13 @@
+import {
+  connectInMemory,
+  countingStream,
+  type InMemoryConnection,
+  patternBytes,
+  readAll,
+  sleep,
+} from '@peerfetch/shared/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestHandler } from '../server/serve-requests.js';
-import { countingStream, patternBytes, readAll, sleep } from '../test-support/bytes.js';
-import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
 
 const MiB = 1024 * 1024;
 let connection: InMemoryConnection | undefined;

@@ -1,7 +1,14 @@
+import {
+  connectInMemory,
+  countingStream,
+  type InMemoryConnection,
+  patternBytes,
+  readAll,
+  sha256Hex,
+  sleep,
+} from '@peerfetch/shared/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_WINDOW, MIN_FRAME_SIZE } from '../constants.js';
-import { countingStream, patternBytes, readAll, sha256Hex, sleep } from '../test-support/bytes.js';
-import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
 
 const MiB = 1024 * 1024;
 let connection: InMemoryConnection | undefined;

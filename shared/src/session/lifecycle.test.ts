@@ -1,8 +1,11 @@
+import {
+  connectInMemory,
+  FakeChannel,
+  type InMemoryConnection,
+  rawFrames,
+  sleep,
+} from '@peerfetch/shared/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sleep } from '../test-support/bytes.js';
-import { FakeChannel } from '../test-support/fake-channel.js';
-import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
-import { rawFrames } from '../testing/frames.js';
 import { openSession } from './session.js';
 
 let connection: InMemoryConnection | undefined;

@@ -1,9 +1,8 @@
+import { FakeChannel, rawFrames } from '@peerfetch/shared/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_CONTROL_PAYLOAD } from '../constants.js';
 import { ProtocolError } from '../errors.js';
 import { serveRequests } from '../server/serve-requests.js';
-import { FakeChannel } from '../test-support/fake-channel.js';
-import { rawFrames } from '../testing/frames.js';
 import { decodeReason } from '../wire/control.js';
 import { encodeFrame, encodeUint32 } from '../wire/frame.js';
 import { FrameType } from '../wire/frame-types.js';

@@ -1,6 +1,11 @@
+import {
+  connectInMemory,
+  type InMemoryConnection,
+  patternBytes,
+  readAll,
+  sha256Hex,
+} from '@peerfetch/shared/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { patternBytes, readAll, sha256Hex } from '../test-support/bytes.js';
-import { connectInMemory, type InMemoryConnection } from '../testing/connect.js';
 
 const MiB = 1024 * 1024;
 let connection: InMemoryConnection | undefined;

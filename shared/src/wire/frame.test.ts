@@ -1,7 +1,7 @@
+import { rawFrames } from '@peerfetch/shared/testing';
 import { describe, expect, it } from 'vitest';
 import { FRAME_HEADER_SIZE, MAX_CONTROL_PAYLOAD } from '../constants.js';
 import { ProtocolError } from '../errors.js';
-import { rawFrames } from '../testing/frames.js';
 import {
   decodeBatch,
   decodeFrame,

@@ -1,10 +1,9 @@
+import { FakeChannel, framesOf, rawFrames } from '@peerfetch/shared/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError, UnsupportedVersionError } from '../errors.js';
 import { serveRequests } from '../server/serve-requests.js';
 import { openSession } from '../session/session.js';
-import { FakeChannel } from '../test-support/fake-channel.js';
-import { framesOf, rawFrames } from '../testing/frames.js';
 import { encodeReason } from './control.js';
 import { encodeFrame, encodeUint32, splitMessagePayload } from './frame.js';
 import { FrameType } from './frame-types.js';

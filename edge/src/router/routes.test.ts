@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from './config/load.js';
+import { resolveConfig } from '../config/load.js';
 import { buildHandler, buildRoutes } from './routes.js';
 
 let stateDir: string;

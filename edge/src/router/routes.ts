@@ -1,10 +1,10 @@
 /** Builds the router from the configuration: upstream routes plus the built-in device API. */
 import type { RequestHandler } from '@peerfetch/shared';
-import type { EdgeConfig } from './config/schema.js';
-import { createDeviceApi } from './device-api/handler.js';
-import type { Logger } from './logger.js';
-import { createRouter, type Route } from './router/router.js';
-import { createUpstreamHandler } from './router/upstream.js';
+import type { EdgeConfig } from '../config/schema.js';
+import { createDeviceApi } from '../device-api/handler.js';
+import type { Logger } from '../logger.js';
+import { createRouter, type Route } from './router.js';
+import { createUpstreamHandler } from './upstream.js';
 
 export function buildRoutes(config: EdgeConfig, version: string): Route[] {
   const routes: Route[] = Object.entries(config.routes).map(([prefix, baseUrl]) => ({

@@ -1,6 +1,8 @@
-import type { DataChannelLike } from '../channel.js';
-import { framesOf } from '../testing/frames.js';
-import type { Frame } from '../wire/frame.js';
+import type { DataChannelLike, Frame } from '@peerfetch/shared';
+import { framesOf } from './frames.js';
+
+/** What `addEventListener` takes, named the same under DOM and Node types. */
+type Listener = Parameters<EventTarget['addEventListener']>[1];
 
 /**
  * A channel end driven by hand: what the session sends is recorded, and a test injects
@@ -45,18 +47,12 @@ export class FakeChannel extends EventTarget implements DataChannelLike {
     return this.sent.flatMap((bytes) => framesOf(bytes));
   }
 
-  override addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-  ): void {
+  override addEventListener(type: string, listener: Listener): void {
     if (listener) this.#listeners.add(this.#key(type, listener));
     super.addEventListener(type, listener);
   }
 
-  override removeEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-  ): void {
+  override removeEventListener(type: string, listener: Listener): void {
     if (listener) this.#listeners.delete(this.#key(type, listener));
     super.removeEventListener(type, listener);
   }

@@ -1,7 +1,14 @@
-import { createPeerFetch, type PeerFetch, type PeerFetchOptions } from '../client/peer-fetch.js';
-import { type RequestHandler, type ServeOptions, serveRequests } from '../server/serve-requests.js';
-import type { SessionOptions } from '../session/options.js';
-import { openSession, type PeerFetchSession } from '../session/session.js';
+import {
+  createPeerFetch,
+  openSession,
+  type PeerFetch,
+  type PeerFetchOptions,
+  type PeerFetchSession,
+  type RequestHandler,
+  type ServeOptions,
+  type SessionOptions,
+  serveRequests,
+} from '@peerfetch/shared';
 import {
   createMemoryChannelPair,
   type MemoryChannel,

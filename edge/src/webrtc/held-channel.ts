@@ -4,7 +4,7 @@
  * @roamhq/wrtc queues every event through process.nextTick and does not always deliver a
  * channel's 'open' before its first 'message'; a session made at 'open' could then miss
  * the peer's HELLO. Holding the channel from the moment it exists (and releasing right
- * after the session is made) keeps every frame, in order.
+ * after the session is made, inside 'open': see open-event.ts) keeps every frame, in order.
  */
 import { CHANNEL_CLOSE_WAIT_MS, type DataChannelLike } from '@peerfetch/shared';
 
@@ -112,7 +112,7 @@ export function holdMessages(channel: DataChannelLike, peerConnection?: unknown)
     // signaling thread in between (SIGSEGV, docs/SECURITY.md). That close mostly lands
     // right after one of our blocking calls into that thread returns: the previous send.
     // One more such call here lets it land before this send, which then finds the
-    // channel gone and throws. Measured with test/bench/abrupt-close.ts it cuts crashes by
+    // channel gone and throws. Measured with the abrupt-close trials (test/helpers/abrupt-closes.ts) it cuts crashes by
     // two to eight times (14 against 31 of 200 closes), never to zero: the supervisor
     // (edge/src/supervisor) covers the rest.
     send: (data) => {

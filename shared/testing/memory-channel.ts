@@ -1,4 +1,4 @@
-import type { DataChannelLike } from '../channel.js';
+import type { DataChannelLike } from '@peerfetch/shared';
 
 export interface MemoryChannelOptions {
   /** One-way delay of every message in ms. Default 0. */

@@ -1,13 +1,21 @@
-import { PROTOCOL_VERSIONS } from '../constants.js';
-import { encodeHello, encodeReason, type Hello } from '../wire/control.js';
-import { decodeBatch, decodeFrame, encodeFrame, encodeUint32, type Frame } from '../wire/frame.js';
-import { FrameFlag, FrameType } from '../wire/frame-types.js';
+// The wire encoders are internal to the package, so they come from its sources. They are pure
+// functions: a copy of them beside the built package (tsx reads `dist`) changes nothing.
+import { PROTOCOL_VERSIONS } from '../src/constants.js';
+import { encodeHello, encodeReason, type Hello } from '../src/wire/control.js';
+import {
+  decodeBatch,
+  decodeFrame,
+  encodeFrame,
+  encodeUint32,
+  type Frame,
+} from '../src/wire/frame.js';
+import { FrameFlag, FrameType } from '../src/wire/frame-types.js';
 import {
   encodeRequestHead,
   encodeResponseHead,
   type RequestHead,
   type ResponseHead,
-} from '../wire/heads.js';
+} from '../src/wire/heads.js';
 
 /** The frames one message carries: the message itself, or the frames of its BATCH. */
 export function framesOf(message: Uint8Array, maxFrameSize = 1 << 30): Frame[] {

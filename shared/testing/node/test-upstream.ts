@@ -1,6 +1,7 @@
 /**
  * For tests: a local HTTP upstream whose answer each test sets, listening before the file's
- * tests run and closed after them.
+ * tests run and closed after them. Node only (`node:http`), and it registers vitest hooks,
+ * which is why it is an entry of its own rather than part of `@peerfetch/shared/testing`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

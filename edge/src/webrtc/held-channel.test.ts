@@ -1,4 +1,4 @@
-import { createMemoryChannelPair } from '@peerfetch/shared';
+import { createMemoryChannelPair } from '@peerfetch/shared/testing';
 import { describe, expect, it } from 'vitest';
 import {
   closeWhenSettled,

@@ -50,9 +50,11 @@ export async function readAll(
   if (!stream) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk);
-    size += chunk.byteLength;
+  // A reader rather than `for await`: browsers' ReadableStream is not async-iterable everywhere.
+  const reader = stream.getReader();
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    chunks.push(read.value);
+    size += read.value.byteLength;
   }
   const all = new Uint8Array(size);
   let offset = 0;
