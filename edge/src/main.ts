@@ -3,7 +3,7 @@
  * into a running edge. The CLI reads the environment and flags and calls this.
  */
 import { join } from 'node:path';
-import { createRoomsClient } from '@peerfetch/shared';
+import { createRoomsApi } from '@peerfetch/shared';
 import type { EdgeConfig } from './config/schema.js';
 import { CONTROL_SOCKET_NAME } from './control/protocol.js';
 import { type ControlServer, startControlServer } from './control/server.js';
@@ -129,7 +129,7 @@ export async function startEdge(
     name: config.name,
     iceServers: config.iceServers,
     // Not Node's fetch: running undici's parser leaves about 6 MiB resident (see http-fetch.ts).
-    rooms: createRoomsClient({ baseUrl: config.signaling.url, fetch: httpFetch }),
+    rooms: createRoomsApi({ baseUrl: config.signaling.url, fetch: httpFetch }),
     logger: logger.child({ module: 'presence' }),
     dropConnectionsOf: startOptions.orphanedClients,
     onConnection: (connection) => sessions.accept(connection as unknown as IncomingConnection),

@@ -1,5 +1,5 @@
 // The composition root: the only place that touches the page's globals and wires modules.
-import { createRoomsClient } from '@peerfetch/shared';
+import { createRoomsApi } from '@peerfetch/shared';
 import { Peer } from 'peerjs';
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
@@ -24,7 +24,7 @@ async function start() {
   window.addEventListener('hashchange', onHashChange);
   const services: AppServices = {
     db: await openAppDb(),
-    createRooms: (baseUrl) => createRoomsClient({ baseUrl }),
+    createRooms: (baseUrl) => createRoomsApi({ baseUrl }),
     createPeer: (id, options) => new Peer(id, options),
     location: window.location,
     window,

@@ -2,27 +2,27 @@ export { type BackoffOptions, backoffDelayMs } from './backoff.js';
 export { BufferedResponse, jsonResponse } from './buffered-response.js';
 export type { DataChannelLike } from './channel.js';
 export { whenClosed, whenOpen } from './channel.js';
-export {
-  type ClientSessionOptions,
-  type ClientSessionSettings,
-  NoSessionDescriptionError,
-  openClientSession,
-} from './client/open-client-session.js';
+export * from './constants.js';
+export type { MediaItem, MediaPage } from './device-api.js';
+export * from './errors.js';
 export {
   createPeerFetch,
   type PeerFetch,
   type PeerFetchInput,
   type PeerFetchOptions,
-} from './client/peer-fetch.js';
-export * from './constants.js';
-export type { MediaItem, MediaPage } from './device-api.js';
-export * from './errors.js';
+} from './fetch/peer-fetch.js';
 export { type Logger, silentLogger } from './logger.js';
 export * from './pairing/index.js';
 export * from './problem.js';
 export * from './rooms/index.js';
 export { type RequestHandler, type ServeOptions, serveRequests } from './server/serve-requests.js';
 export type { AuthChannel, Authenticator } from './session/auth.js';
+export {
+  type ClientSessionOptions,
+  type ClientSessionSettings,
+  NoSessionDescriptionError,
+  openClientSession,
+} from './session/open-client-session.js';
 export type { SessionOptions } from './session/options.js';
 export { openSession, type PeerFetchSession, type Session } from './session/session.js';
 export { type PeerServerOptions, peerServerOptions } from './signaling-url.js';

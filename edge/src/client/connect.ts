@@ -7,7 +7,7 @@ import {
   AuthenticationError,
   type ClientCredentials,
   createPeerFetch,
-  createRoomsClient,
+  createRoomsApi,
   DEFAULT_PEERJS_KEY,
   openClientSession,
   type PeerFetch,
@@ -55,7 +55,7 @@ export class DeviceChoiceError extends Error {
 
 /** The one edge in the caller's room. */
 async function singleEdgeInRoom(
-  rooms: ReturnType<typeof createRoomsClient>,
+  rooms: ReturnType<typeof createRoomsApi>,
   credentials: { id: string; token: string },
   name: string,
 ): Promise<string> {
@@ -141,7 +141,7 @@ export async function connectToDevice(options: ConnectOptions): Promise<DeviceCo
       timeoutMs,
       'no answer from the signaling server',
     );
-    const rooms = createRoomsClient({ baseUrl: options.signalingUrl, timeoutMs });
+    const rooms = createRoomsApi({ baseUrl: options.signalingUrl, timeoutMs });
     try {
       const { iceServers } = await rooms.iceServers({ id, token });
       peer.options.config = { ...peer.options.config, iceServers };

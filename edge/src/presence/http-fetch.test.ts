@@ -1,6 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRoomsClient, RoomsApiError } from '@peerfetch/shared';
+import { createRoomsApi, RoomsApiError } from '@peerfetch/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpFetch } from './http-fetch.js';
 
@@ -73,7 +73,7 @@ describe('httpFetch', () => {
       res.writeHead(403, { 'content-type': 'application/problem+json' });
       res.end(JSON.stringify({ type: 'about:blank', title: 'Forbidden', detail: 'bad token' }));
     });
-    const rooms = createRoomsClient({ baseUrl: url, fetch: httpFetch });
+    const rooms = createRoomsApi({ baseUrl: url, fetch: httpFetch });
     const failure = rooms.iceServers({ id: 'edge-1', token: 't' });
     await expect(failure).rejects.toBeInstanceOf(RoomsApiError);
     await expect(failure).rejects.toThrow(/403: bad token/);

@@ -10,8 +10,8 @@ import {
   backoffDelayMs,
   type IceServer,
   peerServerOptions,
+  type RoomsApi,
   RoomsApiError,
-  type RoomsClient,
 } from '@peerfetch/shared';
 import type { Logger } from '../logger.js';
 import type { Identity } from '../state/identity.js';
@@ -29,7 +29,7 @@ export interface PresenceOptions {
   name: string;
   /** Fixed ICE servers; when absent they come from the signaling server's `/ice`. */
   iceServers?: IceServer[];
-  rooms: Pick<RoomsClient, 'join' | 'leave' | 'iceServers'>;
+  rooms: Pick<RoomsApi, 'join' | 'leave' | 'iceServers'>;
   logger: Logger;
   /** Called for every incoming DataConnection. */
   onConnection(connection: DataConnection): void;

@@ -1,4 +1,4 @@
-import type { RoomsClient } from '@peerfetch/shared';
+import type { RoomsApi } from '@peerfetch/shared';
 import type { Peer } from 'peerjs';
 import { describe, expect, it } from 'vitest';
 import { createConnectionManager } from './connection-manager';
@@ -54,7 +54,7 @@ function managerOn(page: ReturnType<typeof fakePage>, states: ConnectionState[])
     clientName: 'test',
     identity: { id: 'app-test', token: 'token' },
     keyOf: () => undefined,
-    rooms: {} as RoomsClient,
+    rooms: {} as RoomsApi,
     createPeer: unreachablePeer,
     onSignalingState: () => undefined,
     onDeviceState: (_id, state) => states.push(state),

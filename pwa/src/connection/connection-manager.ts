@@ -2,7 +2,7 @@ import {
   AuthenticationError,
   type BackoffOptions,
   type RoomMember,
-  type RoomsClient,
+  type RoomsApi,
 } from '@peerfetch/shared';
 import type { ConnectionState } from './connection-state';
 import { createDeviceConnection, type DeviceConnection } from './device-connection';
@@ -10,11 +10,11 @@ import { SignalingUnavailableError } from './errors';
 import { type PairedDevice, pairWithDevice } from './pairing';
 import { createPeerLink } from './peer-link';
 import {
-  createSignalingClient,
+  createSignalingRegistration,
   type PeerFactory,
-  type SignalingClient,
+  type SignalingRegistration,
   type SignalingState,
-} from './signaling-client';
+} from './signaling-registration';
 
 /** `persisted` is set on `pagehide` when the page goes into the back/forward cache. */
 type PageListener = (event?: { persisted?: boolean }) => void;
@@ -34,7 +34,7 @@ export interface ConnectionManagerOptions {
   identity: { id: string; token: string };
   /** The pairing key of a saved device (undefined: not paired, so never dialled). */
   keyOf: (deviceId: string) => CryptoKey | undefined;
-  rooms: RoomsClient;
+  rooms: RoomsApi;
   createPeer: PeerFactory;
   onSignalingState: (state: SignalingState) => void;
   onDeviceState: (deviceId: string, state: ConnectionState) => void;
@@ -68,7 +68,7 @@ export interface ConnectionManager {
  * browser tears the connections down (PROTOCOL.md §8).
  */
 export function createConnectionManager(options: ConnectionManagerOptions): ConnectionManager {
-  const signaling: SignalingClient = createSignalingClient({
+  const signaling: SignalingRegistration = createSignalingRegistration({
     url: options.signalingUrl,
     key: options.peerKey,
     name: options.clientName,

@@ -3,7 +3,7 @@ import { computed, inject, markRaw, reactive, ref, shallowRef, watch } from 'vue
 import { type ConnectionManager, createConnectionManager } from '../connection/connection-manager';
 import type { ConnectionState } from '../connection/connection-state';
 import { DeviceFailedError } from '../connection/errors';
-import { newIdentity, type SignalingState } from '../connection/signaling-client';
+import { newIdentity, type SignalingState } from '../connection/signaling-registration';
 import { type UnpairOutcome, unpairOnDevice } from '../connection/unpair';
 import { servicesKey } from '../services';
 import {

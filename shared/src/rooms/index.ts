@@ -1,3 +1,3 @@
-export { createRoomsClient, type RoomsClient, type RoomsClientOptions } from './client.js';
+export { createRoomsApi, type RoomsApi, type RoomsApiOptions } from './api.js';
 export { RoomsApiError } from './errors.js';
 export * from './types.js';

@@ -4,13 +4,13 @@ import type { DataChannelLike } from '../channel.js';
 import { MIN_FRAME_SIZE } from '../constants.js';
 import { channelBinding } from '../pairing/binding.js';
 import { edgeAuthenticator } from '../pairing/edge-authenticator.js';
-import type { PeerFetchSession } from '../session/session.js';
-import { openSession } from '../session/session.js';
 import {
   type ClientSessionOptions,
   NoSessionDescriptionError,
   openClientSession,
 } from './open-client-session.js';
+import type { PeerFetchSession } from './session.js';
+import { openSession } from './session.js';
 
 const PHONE_SDP = 'v=0\r\na=fingerprint:sha-256 aa:aa\r\n';
 const EDGE_SDP = 'v=0\r\na=fingerprint:sha-256 BB:BB\r\n';

@@ -1,7 +1,11 @@
-import type { RoomsClient } from '@peerfetch/shared';
+import type { RoomsApi } from '@peerfetch/shared';
 import type { Peer, PeerOptions } from 'peerjs';
 import { describe, expect, it, vi } from 'vitest';
-import { createSignalingClient, newIdentity, type SignalingState } from './signaling-client';
+import {
+  createSignalingRegistration,
+  newIdentity,
+  type SignalingState,
+} from './signaling-registration';
 
 /** Just enough of a PeerJS Peer: events, options, destroy, disconnect, reconnect. */
 class FakePeer {
@@ -41,10 +45,10 @@ function peerError(type: string) {
 
 const identity = newIdentity();
 
-function setup(rooms: Partial<RoomsClient> = {}) {
+function setup(rooms: Partial<RoomsApi> = {}) {
   const peers: FakePeer[] = [];
   const states: SignalingState[] = [];
-  const client = createSignalingClient({
+  const client = createSignalingRegistration({
     url: new URL('https://signal.example.org/'),
     key: 'k1',
     name: 'My phone',
@@ -55,7 +59,7 @@ function setup(rooms: Partial<RoomsClient> = {}) {
       members: vi.fn(),
       leave: vi.fn(),
       ...rooms,
-    } as RoomsClient,
+    } as RoomsApi,
     createPeer: (id, options) => {
       const peer = new FakePeer(id, options);
       peers.push(peer);

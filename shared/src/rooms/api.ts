@@ -2,7 +2,7 @@ import { PROBLEM_CONTENT_TYPE, type Problem } from '../problem.js';
 import { RoomsApiError } from './errors.js';
 import type { IceServersResult, JoinRoomRequest, PeerCredentials, RoomListing } from './types.js';
 
-export interface RoomsClientOptions {
+export interface RoomsApiOptions {
   /** The signaling server's base URL, such as `https://signal.example.org` (a path prefix is kept). */
   baseUrl: string | URL;
   /** The fetch to use; default `globalThis.fetch`. */
@@ -12,7 +12,7 @@ export interface RoomsClientOptions {
 }
 
 /** Calls the signaling server's rooms and ICE API. Every non-2xx answer rejects with {@link RoomsApiError}. */
-export interface RoomsClient {
+export interface RoomsApi {
   /** Joins the room of the caller's network (moves the caller if it was in another). */
   join(request: JoinRoomRequest, signal?: AbortSignal): Promise<RoomListing>;
   /** Lists the caller's own room. */
@@ -25,7 +25,7 @@ export interface RoomsClient {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-export function createRoomsClient(options: RoomsClientOptions): RoomsClient {
+export function createRoomsApi(options: RoomsApiOptions): RoomsApi {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const base = new URL(options.baseUrl);

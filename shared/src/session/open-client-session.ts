@@ -8,8 +8,8 @@
 import type { DataChannelLike } from '../channel.js';
 import { channelBinding } from '../pairing/binding.js';
 import { type ClientCredentials, clientAuthenticator } from '../pairing/client-authenticator.js';
-import type { SessionOptions } from '../session/options.js';
-import { openSession, type PeerFetchSession } from '../session/session.js';
+import type { SessionOptions } from './options.js';
+import { openSession, type PeerFetchSession } from './session.js';
 
 /** Session settings a client may choose; the recipe sets the role, message size and authenticator. */
 export type ClientSessionSettings = Omit<

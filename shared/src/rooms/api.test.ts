@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRoomsClient } from './client.js';
+import { createRoomsApi } from './api.js';
 import { RoomsApiError } from './errors.js';
 
 interface Recorded {
@@ -34,10 +34,10 @@ const listing = {
   members: [{ id: 'a', role: 'edge', name: 'Pi', joinedAt: '2026-01-01T00:00:00.000Z' }],
 };
 
-describe('createRoomsClient', () => {
+describe('createRoomsApi', () => {
   it('posts join with exactly id, token, role and name', async () => {
     const { calls, fetch } = fakeFetch(() => json(listing));
-    const client = createRoomsClient({ baseUrl: 'http://signal.test:8080', fetch });
+    const client = createRoomsApi({ baseUrl: 'http://signal.test:8080', fetch });
     const result = await client.join({ id: 'a', token: 't', role: 'edge', name: 'Pi' });
     expect(result).toEqual(listing);
     expect(calls).toHaveLength(1);
@@ -51,7 +51,7 @@ describe('createRoomsClient', () => {
     const { calls, fetch } = fakeFetch((call) =>
       call.url.pathname.endsWith('/ice') ? json({ iceServers: [] }) : json(listing),
     );
-    const client = createRoomsClient({ baseUrl: 'https://example.org/signal', fetch });
+    const client = createRoomsApi({ baseUrl: 'https://example.org/signal', fetch });
     await client.members({ id: 'a b', token: 't&x' });
     const ice = await client.iceServers({ id: 'a', token: 't' });
     expect(ice).toEqual({ iceServers: [] });
@@ -63,7 +63,7 @@ describe('createRoomsClient', () => {
 
   it('leave resolves on 204', async () => {
     const { calls, fetch } = fakeFetch(() => new Response(null, { status: 204 }));
-    const client = createRoomsClient({ baseUrl: 'http://s.test', fetch });
+    const client = createRoomsApi({ baseUrl: 'http://s.test', fetch });
     await expect(client.leave({ id: 'a', token: 't' })).resolves.toBeUndefined();
     expect(calls[0]?.body).toEqual({ id: 'a', token: 't' });
   });
@@ -76,7 +76,7 @@ describe('createRoomsClient', () => {
       detail: 'unknown peer',
     };
     const { fetch } = fakeFetch(() => json(problem, 401, 'application/problem+json'));
-    const client = createRoomsClient({ baseUrl: 'http://s.test', fetch });
+    const client = createRoomsApi({ baseUrl: 'http://s.test', fetch });
     const error = await client.members({ id: 'a', token: 'secret-token' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RoomsApiError);
     const apiError = error as RoomsApiError;
@@ -95,7 +95,7 @@ describe('createRoomsClient', () => {
           headers: { 'content-type': 'text/html' },
         }),
     );
-    const client = createRoomsClient({ baseUrl: 'http://s.test', fetch });
+    const client = createRoomsApi({ baseUrl: 'http://s.test', fetch });
     const error = (await client
       .iceServers({ id: 'a', token: 't' })
       .catch((e: unknown) => e)) as RoomsApiError;
@@ -108,7 +108,7 @@ describe('createRoomsClient', () => {
       new Promise<Response>((_resolve, reject) => {
         init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
       })) as typeof globalThis.fetch;
-    const client = createRoomsClient({ baseUrl: 'http://s.test', fetch, timeoutMs: 20 });
+    const client = createRoomsApi({ baseUrl: 'http://s.test', fetch, timeoutMs: 20 });
     await expect(client.members({ id: 'a', token: 't' })).rejects.toMatchObject({
       name: 'TimeoutError',
     });

@@ -4,7 +4,7 @@ import {
   type PeerServerOptions,
   peerServerOptions,
   type RoomMember,
-  type RoomsClient,
+  type RoomsApi,
 } from '@peerfetch/shared';
 import type { Peer, PeerError, PeerOptions } from 'peerjs';
 import { SignalingUnavailableError } from './errors';
@@ -18,7 +18,7 @@ export type SignalingState =
 
 export type PeerFactory = (id: string, options: PeerOptions) => Peer;
 
-export interface SignalingClientOptions {
+export interface SignalingRegistrationOptions {
   /** Signaling base URL (already parsed). */
   url: URL;
   /** PeerJS server key. */
@@ -30,13 +30,13 @@ export interface SignalingClientOptions {
    * phone by its id. The same token lets a reload take the id over from its own stale socket.
    */
   identity: { id: string; token: string };
-  rooms: RoomsClient;
+  rooms: RoomsApi;
   createPeer: PeerFactory;
   onState: (state: SignalingState) => void;
   backoff?: BackoffOptions;
 }
 
-export interface SignalingClient {
+export interface SignalingRegistration {
   readonly state: SignalingState;
   /** Resolves with the registered peer (waiting for it if needed). */
   waitForPeer(signal?: AbortSignal): Promise<Peer>;
@@ -66,7 +66,9 @@ export function newIdentity(): { id: string; token: string } {
  * Keeps the app registered with the signaling server under its peer id: reconnects with
  * backoff when the socket drops, fetches the ICE servers from `/ice` once registered.
  */
-export function createSignalingClient(options: SignalingClientOptions): SignalingClient {
+export function createSignalingRegistration(
+  options: SignalingRegistrationOptions,
+): SignalingRegistration {
   const server: PeerServerOptions = peerServerOptions(options.url);
   const { id: peerId, token } = options.identity;
   let state: SignalingState = { kind: 'connecting' };
