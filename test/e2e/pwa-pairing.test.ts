@@ -9,7 +9,7 @@
 import { holdMessages } from '@peerfetch/edge';
 import {
   channelBinding,
-  createRoomsClient,
+  createRoomsApi,
   type DataChannelLike,
   edgeAuthenticator,
   importPairingKey,
@@ -67,7 +67,7 @@ async function startTestEdge(
   };
   let windowOpen = options.code !== undefined;
   let attempts = 0;
-  await createRoomsClient({ baseUrl: `http://127.0.0.1:${signalingPort}` }).join({
+  await createRoomsApi({ baseUrl: `http://127.0.0.1:${signalingPort}` }).join({
     id: opened.id,
     token: opened.token,
     role: 'edge',

@@ -1,8 +1,8 @@
 /**
- * Two stock PeerJS clients find each other through /rooms (with the shared rooms client)
+ * Two stock PeerJS clients find each other through /rooms (with the shared rooms API)
  * and open a reliable DataConnection through this server.
  */
-import { createRoomsClient, RoomsApiError } from '@peerfetch/shared';
+import { createRoomsApi, RoomsApiError } from '@peerfetch/shared';
 import type { DataConnection } from 'peerjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodePeer, type OpenNodePeer, waitForOpen } from '../helpers/peerjs-node.js';
@@ -24,7 +24,7 @@ const metricValue = (text: string, name: string) =>
 
 describe('two stock PeerJS clients', () => {
   it('find each other through /rooms and exchange messages over a DataConnection', async () => {
-    const rooms = createRoomsClient({ baseUrl: server.url });
+    const rooms = createRoomsApi({ baseUrl: server.url });
     const edge = await createNodePeer({ port: server.port });
     const app = await createNodePeer({ port: server.port });
     peers.push(edge, app);
@@ -67,7 +67,7 @@ describe('two stock PeerJS clients', () => {
   });
 
   it('the shared rooms client reports refusals as RoomsApiError', async () => {
-    const rooms = createRoomsClient({ baseUrl: server.url });
+    const rooms = createRoomsApi({ baseUrl: server.url });
     const error = await rooms.members({ id: 'nobody', token: 'nothing' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RoomsApiError);
     expect(error).toMatchObject({ status: 401, problem: { status: 401, title: 'Unauthorized' } });
