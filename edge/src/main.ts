@@ -20,6 +20,7 @@ import { removeStaleTempFiles } from './state/atomic-write.js';
 import { loadOrCreateIdentity } from './state/identity.js';
 import { guardedPeerClass } from './webrtc/guarded-peer.js';
 import { loadPeer, maxMessageSizeOf } from './webrtc/index.js';
+import { pathOf } from './webrtc/path.js';
 import { createSignalingGuard } from './webrtc/signaling-guard.js';
 
 export interface StartEdgeOptions {
@@ -100,6 +101,7 @@ export async function startEdge(
     maxSessions: config.limits.sessions,
     maxConcurrentRequests: config.limits.requestsPerSession,
     maxMessageSizeOf,
+    pathOf,
     agent: `peerfetch-edge/${version}`,
     batch: config.batchFrames,
     authenticatorFor: (connection, log) =>
@@ -128,6 +130,7 @@ export async function startEdge(
     key: config.signaling.key,
     name: config.name,
     iceServers: config.iceServers,
+    relayOnly: config.relayOnly,
     // Not Node's fetch: running undici's parser leaves about 6 MiB resident (see http-fetch.ts).
     rooms: createRoomsApi({ baseUrl: config.signaling.url, fetch: httpFetch }),
     logger: logger.child({ module: 'presence' }),

@@ -13,6 +13,14 @@ export {
 } from './fetch/peer-fetch.js';
 export { type Logger, silentLogger } from './logger.js';
 export * from './pairing/index.js';
+export {
+  describePathKind,
+  isLocalAddress,
+  type PathKind,
+  pathKindFromStats,
+  readPathStats,
+  type StatsLike,
+} from './path-kind.js';
 export * from './problem.js';
 export * from './rooms/index.js';
 export { type RequestHandler, type ServeOptions, serveRequests } from './server/serve-requests.js';

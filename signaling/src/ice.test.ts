@@ -7,12 +7,12 @@ const turn = ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.or
 
 describe('iceServersFor', () => {
   it('gives only STUN without a TURN secret', () => {
-    const servers = iceServersFor(
+    const result = iceServersFor(
       { stunUrls: stun, turnUrls: [], turnSecret: undefined, turnTtlSeconds: 600 },
       'p',
       0,
     );
-    expect(servers).toEqual([{ urls: stun }]);
+    expect(result).toEqual({ iceServers: [{ urls: stun }] });
   });
 
   it('gives nothing when nothing is configured', () => {
@@ -22,17 +22,18 @@ describe('iceServersFor', () => {
         'p',
         0,
       ),
-    ).toEqual([]);
+    ).toEqual({ iceServers: [] });
   });
 
   it('gives TURN credentials that expire after the TTL and verify against the secret', () => {
     const secret = 'coturn-shared-secret-123';
     const now = Date.UTC(2026, 5, 1, 12, 0, 0);
-    const servers = iceServersFor(
+    const { iceServers: servers, expiresAt } = iceServersFor(
       { stunUrls: stun, turnUrls: turn, turnSecret: secret, turnTtlSeconds: 3600 },
       'peer1',
       now,
     );
+    expect(expiresAt).toBe(now + 3600_000);
     expect(servers).toHaveLength(2);
     const relay = servers[1]!;
     expect(relay.urls).toEqual(turn);

@@ -230,6 +230,21 @@ describe('peerfetch fetch uploads', () => {
     expect(text.endsWith('\r\n\r\ninline body')).toBe(true);
   });
 
+  it('-v tells the path the bytes took and the status; the edge logs the same path', async () => {
+    const result = await runClientCli(['fetch', '-v', '--device', edge.peerId, '/up/echo'], {
+      configHome: dir,
+    });
+    expect(result.code).toBe(0);
+    // Loopback in a private namespace: host candidates on both sides.
+    expect(result.stderr.toString()).toMatch(
+      new RegExp(
+        `^\\* connected to device ${edge.peerId}: direct on your network, round trip [\\d.]+ ms\\n\\* 200 OK\\n$`,
+      ),
+    );
+    const opened = await edge.waitForLog((l) => l.msg === 'session opened' && l.path !== undefined);
+    expect(opened.path).toBe('direct');
+  });
+
   it('refuses a malformed header with exit code 2', async () => {
     const result = await runClientCli(['fetch', '--device', edge.peerId, '-H', 'nocolon', '/x'], {
       configHome: dir,

@@ -20,6 +20,7 @@ export interface PairOptions {
   name?: string;
   key: string;
   timeout: number;
+  relayOnly?: boolean;
 }
 
 export async function pair(options: PairOptions, env: NodeJS.ProcessEnv): Promise<string> {
@@ -35,6 +36,7 @@ export async function pair(options: PairOptions, env: NodeJS.ProcessEnv): Promis
     client: file.client,
     clientName: options.name ?? `peerfetch on ${hostname()}`,
     timeoutMs: options.timeout,
+    relayOnly: options.relayOnly,
     credentials: {
       pairingCode: code,
       onPaired: (result) => {

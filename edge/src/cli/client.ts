@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { hostname } from 'node:os';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DEFAULT_PEERJS_KEY, importPairingKey } from '@peerfetch/shared';
+import { DEFAULT_PEERJS_KEY, describePathKind, importPairingKey } from '@peerfetch/shared';
 import { Command, Option } from 'commander';
 import { connectToDevice, type DeviceConnection } from '../client/connect.js';
 import { devicesPath, findDevice, readDevices } from '../client/devices-store.js';
@@ -25,6 +25,8 @@ interface FetchOptions {
   output?: string;
   include?: boolean;
   fail?: boolean;
+  verbose?: boolean;
+  relayOnly?: boolean;
   timeout: number;
 }
 
@@ -48,7 +50,17 @@ async function connectStored(options: FetchOptions): Promise<DeviceConnection> {
     clientName: `peerfetch on ${hostname()}`,
     credentials: { key: await importPairingKey(new Uint8Array(Buffer.from(device.key, 'base64'))) },
     timeoutMs: options.timeout,
+    relayOnly: options.relayOnly,
   });
+}
+
+/** `-v`: which device, and the path the bytes take, on stderr as curl's `*` lines. */
+async function tellConnection(connection: DeviceConnection): Promise<void> {
+  const { path, rttMs } = await connection.path();
+  const rtt = rttMs === undefined ? '' : `, round trip ${rttMs.toFixed(1)} ms`;
+  process.stderr.write(
+    `* connected to device ${connection.deviceId}: ${describePathKind(path).toLowerCase()}${rtt}\n`,
+  );
 }
 
 /**
@@ -79,7 +91,9 @@ async function runFetch(path: string, options: FetchOptions): Promise<number> {
   const connection = await connectStored(options);
   const interrupt = abortOnInterrupt();
   try {
+    if (options.verbose) await tellConnection(connection);
     const response = await connection.fetch(path, { ...init, signal: interrupt.signal });
+    if (options.verbose) process.stderr.write(`* ${response.status} ${response.statusText}\n`);
     if (options.fail && response.status >= 400) {
       await response.body?.cancel();
       process.stderr.write(`peerfetch: the device answered ${response.status}\n`);
@@ -126,6 +140,8 @@ const positiveInt = (v: string) => {
 };
 const timeoutOption = () =>
   new Option('--timeout <ms>', 'connect timeout in ms').default(20_000).argParser(positiveInt);
+const relayOnlyOption = () =>
+  new Option('--relay-only', "connect only through the signaling server's TURN relay");
 const keyOption = () =>
   new Option('--key <key>', 'PeerJS key of the signaling server').default(
     process.env.PEERFETCH_SIGNALING_KEY ?? DEFAULT_PEERJS_KEY,
@@ -150,6 +166,7 @@ program
   .requiredOption('--code <code>', 'the 6-digit code the device shows')
   .option('--name <name>', 'how this client is listed on the device (default: peerfetch on HOST)')
   .addOption(keyOption())
+  .addOption(relayOnlyOption())
   .addOption(timeoutOption())
   .action((options) =>
     runAndExit(async () => {
@@ -190,6 +207,8 @@ program
   .option('-o, --output <file>', 'write the body to a file instead of stdout')
   .option('-i, --include', 'print the status line and headers before the body')
   .option('-f, --fail', 'exit 22 without printing the body when the status is 400 or more')
+  .option('-v, --verbose', 'say on stderr which path the connection took and the status')
+  .addOption(relayOnlyOption())
   .addOption(timeoutOption())
   .action((path: string, options: FetchOptions) => runAndExit(() => runFetch(path, options)));
 

@@ -15,8 +15,10 @@ import {
   type Session,
 } from '@peerfetch/shared';
 import { closeWhenSettled, type HeldChannel } from '../webrtc/held-channel.js';
+import { diagnoseIce } from '../webrtc/ice-diagnosis.js';
 import { type DataConnection, loadPeer, type Peer, sessionInputsOf } from '../webrtc/index.js';
 import { dialSession } from '../webrtc/open-event.js';
+import { type ConnectionPath, pathOf } from '../webrtc/path.js';
 
 export interface ConnectOptions {
   signalingUrl: string;
@@ -37,6 +39,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Per-request timeout for `fetch`, in ms; the shared client's default when absent. */
   requestTimeoutMs?: number;
+  /** Connect only through a TURN relay, so the device never learns this client's addresses. */
+  relayOnly?: boolean;
 }
 
 export interface DeviceConnection {
@@ -44,6 +48,8 @@ export interface DeviceConnection {
   deviceId: string;
   session: Session;
   fetch: PeerFetch['fetch'];
+  /** The path the session's bytes take now (direct, across NATs, or relayed by TURN). */
+  path(): Promise<ConnectionPath>;
   /** Ends the session, then closes the connection once its channel has settled. */
   close(): Promise<void>;
 }
@@ -77,9 +83,17 @@ export class ConnectError extends Error {
   override readonly name = 'PeerFetchConnectError';
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** Rejects with a ConnectError saying `what` when `promise` has not settled by `deadline`. */
+function byDeadline<T>(
+  promise: Promise<T>,
+  deadline: number,
+  what: () => Promise<string>,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new ConnectError(`${what} within ${ms} ms`)), ms);
+    const timer = setTimeout(
+      () => void what().then((message) => reject(new ConnectError(message))),
+      Math.max(0, deadline - Date.now()),
+    );
     promise.then(
       (v) => {
         clearTimeout(timer);
@@ -121,35 +135,50 @@ function failureOf(peer: Peer, connection: DataConnection, deviceId: string): Pr
 
 export async function connectToDevice(options: ConnectOptions): Promise<DeviceConnection> {
   const timeoutMs = options.timeoutMs ?? 20_000;
+  // One deadline for all of it: registering, the room, ICE and the handshake.
+  const deadline = Date.now() + timeoutMs;
+  const late = (what: string) => async () => `${what} within ${timeoutMs} ms`;
   const Peer = await loadPeer();
   const { id, token } = options.client;
   let connection: DataConnection | undefined;
   let held: HeldChannel | undefined;
   const closeConnection = async () => {
-    if (connection) await closeWhenSettled(connection, held);
+    if (!connection) return;
+    // A channel that never opened carries no farewell to wait for.
+    if (connection.open) await closeWhenSettled(connection, held);
+    else connection.close();
   };
   const peer = new Peer(id, {
     ...peerServerOptions(options.signalingUrl),
     key: options.key ?? DEFAULT_PEERJS_KEY,
     token,
-    config: { iceServers: [] },
+    config: { iceServers: [], iceTransportPolicy: options.relayOnly ? 'relay' : 'all' },
     debug: 0,
   });
   try {
-    await withTimeout(
+    await byDeadline(
       register(peer, options.signalingUrl),
-      timeoutMs,
-      'no answer from the signaling server',
+      deadline,
+      late('no answer from the signaling server'),
     );
     const rooms = createRoomsApi({ baseUrl: options.signalingUrl, timeoutMs });
     try {
-      const { iceServers } = await rooms.iceServers({ id, token });
+      const { iceServers } = await byDeadline(
+        rooms.iceServers({ id, token }),
+        deadline,
+        late('no ICE servers from the signaling server'),
+      );
       peer.options.config = { ...peer.options.config, iceServers };
     } catch {
       // Without /ice, host candidates still reach a device on the same network.
     }
     const deviceId =
-      options.deviceId ?? (await singleEdgeInRoom(rooms, { id, token }, options.clientName));
+      options.deviceId ??
+      (await byDeadline(
+        singleEdgeInRoom(rooms, { id, token }, options.clientName),
+        deadline,
+        late('no answer from the room API'),
+      ));
     const dialed = dialSession(peer, deviceId, (channel, pc) =>
       openClientSession({
         channel,
@@ -161,23 +190,28 @@ export async function connectToDevice(options: ConnectOptions): Promise<DeviceCo
       }),
     );
     ({ connection, held } = dialed);
-    const session = await withTimeout(
+    const ice = diagnoseIce(connection.peerConnection);
+    const session = await byDeadline(
       Promise.race([dialed.session, failureOf(peer, connection, deviceId)]),
-      timeoutMs,
-      `could not open a connection to device ${deviceId}`,
+      deadline,
+      async () =>
+        `could not open a connection to device ${deviceId} within ${timeoutMs} ms: ${await ice.explain()}`,
     );
-    await withTimeout(session.ready, timeoutMs, 'the device did not complete the handshake').catch(
-      (error: Error) => {
-        session.close();
-        // The authenticator's own error says why (wrong code, not paired, not verified…).
-        throw error.cause instanceof AuthenticationError ? error.cause : error;
-      },
-    );
+    await byDeadline(
+      session.ready,
+      deadline,
+      late('the device did not complete the handshake'),
+    ).catch((error: Error) => {
+      session.close();
+      // The authenticator's own error says why (wrong code, not paired, not verified…).
+      throw error.cause instanceof AuthenticationError ? error.cause : error;
+    });
     const client = createPeerFetch(session, { timeoutMs: options.requestTimeoutMs });
     return {
       deviceId,
       session,
       fetch: (input, init) => client.fetch(input, init),
+      path: () => pathOf(dialed.connection.peerConnection),
       async close() {
         session.close();
         await closeConnection();

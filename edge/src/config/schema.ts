@@ -73,6 +73,11 @@ export const configSchema = z.strictObject({
   batchFrames: z.boolean().default(true),
   /** ICE servers; by default taken from the signaling server's `/ice`. */
   iceServers: z.array(iceServer).optional(),
+  /**
+   * Connect only through TURN relays (RTCConfiguration iceTransportPolicy `relay`): phones
+   * never learn this network's addresses, at the cost of a relay hop. Needs TURN. Default false.
+   */
+  relayOnly: z.boolean().default(false),
   /** pino log level. Default `info`. */
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });

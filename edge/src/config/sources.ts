@@ -39,6 +39,7 @@ const ENV_FIELDS: ReadonlyArray<
   ['PEERFETCH_PAIRING_WINDOW_MINUTES', 'pairing.windowMinutes', 'number'],
   ['PEERFETCH_BATCH_FRAMES', 'batchFrames', 'bool'],
   ['PEERFETCH_ICE_SERVERS', 'iceServers', 'json'],
+  ['PEERFETCH_RELAY_ONLY', 'relayOnly', 'bool'],
   ['PEERFETCH_LOG_LEVEL', 'logLevel', 'string'],
 ];
 

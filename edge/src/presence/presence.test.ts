@@ -55,6 +55,7 @@ function setup(
     leave?: () => Promise<void>;
     logger?: Logger;
     dropConnectionsOf?: string[];
+    relayOnly?: boolean;
   } = {},
 ) {
   FakePeer.made = [];
@@ -76,6 +77,7 @@ function setup(
     backoff: { initialMs: 10, maxMs: 40 },
     registerTimeoutMs: 200,
     dropConnectionsOf: overrides.dropConnectionsOf,
+    relayOnly: overrides.relayOnly,
     ...(overrides.iceServers ? { iceServers: overrides.iceServers } : {}),
   });
   return { presence, rooms, identity };
@@ -111,6 +113,44 @@ describe('presence', () => {
     await presence.stop();
     expect(rooms.leave).toHaveBeenCalledTimes(1);
     expect(peer.destroyed).toBe(true);
+  });
+
+  it('fetches ICE servers again before their TURN credentials expire, while registered', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const { presence, rooms } = setup();
+    let issued = 0;
+    rooms.iceServers.mockImplementation(async () => ({
+      iceServers: [{ urls: 'turn:127.0.0.1:3478', username: `u${++issued}`, credential: 'c' }],
+      expiresAt: Date.now() + 60_000,
+    }));
+    presence.start();
+    const peer = FakePeer.made[0]!;
+    peer.serverOpens();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(presence.state).toBe('joined');
+    expect(peer.options.config.iceServers).toMatchObject([{ username: 'u1' }]);
+    // Halfway to the expiry, and again halfway to the next one: never a stale credential.
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(peer.options.config.iceServers).toMatchObject([{ username: 'u2' }]);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(peer.options.config.iceServers).toMatchObject([{ username: 'u3' }]);
+    await presence.stop();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(rooms.iceServers).toHaveBeenCalledTimes(3);
+  });
+
+  it('asks for relay candidates only when relayOnly, and keeps asking after ICE servers change', async () => {
+    const { presence } = setup({ relayOnly: true });
+    presence.start();
+    const peer = FakePeer.made[0]!;
+    expect(peer.init.config).toMatchObject({ iceTransportPolicy: 'relay' });
+    peer.serverOpens();
+    await expect.poll(() => presence.state).toBe('joined');
+    expect(peer.options.config).toEqual({
+      iceServers: [{ urls: 'stun:127.0.0.1:3478' }],
+      iceTransportPolicy: 'relay',
+    });
+    await presence.stop();
   });
 
   for (const [what, failure, level, message] of [

@@ -1,14 +1,16 @@
 /**
  * Keeps the edge registered with the signaling server under its stable id and present in
  * its room as an `edge`: reconnects with backoff after any loss, keeps retrying through
- * ID-TAKEN, re-joins the room and refreshes ICE servers after every reconnect. Existing
- * sessions are untouched by all of this (PeerJS keeps connections open while its server
- * socket is down).
+ * ID-TAKEN, re-joins the room and fetches ICE servers after every reconnect, and again
+ * before their TURN credentials expire while it stays registered. Existing sessions are
+ * untouched by all of this (PeerJS keeps connections open while its server socket is down).
  */
 import {
   type BackoffOptions,
   backoffDelayMs,
+  type IceRefresh,
   type IceServer,
+  keepIceServersFresh,
   peerServerOptions,
   type RoomsApi,
   RoomsApiError,
@@ -29,6 +31,8 @@ export interface PresenceOptions {
   name: string;
   /** Fixed ICE servers; when absent they come from the signaling server's `/ice`. */
   iceServers?: IceServer[];
+  /** Offer and accept relay candidates only (iceTransportPolicy `relay`). */
+  relayOnly?: boolean;
   rooms: Pick<RoomsApi, 'join' | 'leave' | 'iceServers'>;
   logger: Logger;
   /** Called for every incoming DataConnection. */
@@ -78,6 +82,7 @@ export function createPresence(options: PresenceOptions): Presence {
   let epoch = 0;
   /** True from the first ID-TAKEN until the next registration: one warning per episode. */
   let idRefused = false;
+  let iceRefresh: IceRefresh | undefined;
 
   function armWatchdog() {
     clearTimeout(watchdog);
@@ -94,7 +99,10 @@ export function createPresence(options: PresenceOptions): Presence {
       ...target,
       key: options.key,
       token: identity.token,
-      config: { iceServers: options.iceServers ?? [] },
+      config: {
+        iceServers: options.iceServers ?? [],
+        iceTransportPolicy: options.relayOnly ? 'relay' : 'all',
+      },
       debug: 0,
     });
     peer = current;
@@ -169,13 +177,25 @@ export function createPresence(options: PresenceOptions): Presence {
     state = 'registered';
     const mine = ++epoch;
     logger.info({ peerId: identity.peerId }, 'registered with signaling');
+    if (!options.iceServers) {
+      iceRefresh?.stop();
+      iceRefresh = keepIceServersFresh({
+        fetch: () => options.rooms.iceServers(credentials),
+        // PeerJS reads options.config for every new RTCPeerConnection it makes.
+        apply: (iceServers) => {
+          current.options.config = { ...current.options.config, iceServers };
+          logger.debug({ servers: iceServers.length }, 'ICE servers fetched');
+        },
+        onError: (error, retryInMs) =>
+          logger.warn(
+            { err: (error as Error).message, retryInMs },
+            'could not fetch ICE servers; keeping the current ones',
+          ),
+      });
+      await iceRefresh.ready;
+    }
     for (let tries = 0; state === 'registered' && epoch === mine; tries++) {
       try {
-        if (!options.iceServers) {
-          const { iceServers } = await options.rooms.iceServers(credentials);
-          // PeerJS reads options.config for every new RTCPeerConnection it makes.
-          current.options.config = { ...current.options.config, iceServers };
-        }
         const listing = await options.rooms.join({
           ...credentials,
           role: 'edge',
@@ -208,6 +228,7 @@ export function createPresence(options: PresenceOptions): Presence {
       state = 'stopped';
       clearTimeout(retryTimer);
       clearTimeout(watchdog);
+      iceRefresh?.stop();
       if (wasJoined) {
         await options.rooms
           .leave(credentials, AbortSignal.timeout(LEAVE_TIMEOUT_MS))

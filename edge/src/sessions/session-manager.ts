@@ -3,6 +3,7 @@
  * track of them by client. Every session runs the edge's authenticator after the version
  * handshake; until it succeeds the shared session refuses requests, so nothing is served.
  */
+
 import {
   type Authenticator,
   type DataChannelLike,
@@ -21,6 +22,7 @@ import {
   onRemoteDataChannel,
 } from '../webrtc/held-channel.js';
 import { onOpen } from '../webrtc/open-event.js';
+import type { ConnectionPath } from '../webrtc/path.js';
 import { withForgetEndpoint } from './forget-endpoint.js';
 
 /** The part of a PeerJS DataConnection the manager uses. */
@@ -49,6 +51,8 @@ export interface SessionManagerOptions {
   maxConcurrentRequests: number;
   /** Reads the peer's SCTP maximum message size from the connection's RTCPeerConnection. */
   maxMessageSizeOf(peerConnection: unknown): number;
+  /** Reads the path of the connection's RTCPeerConnection, for the session's log line. */
+  pathOf?(peerConnection: unknown): Promise<ConnectionPath>;
   /** Name and version announced in the handshake, for the client's logs. */
   agent?: string;
   /** Pack frames into BATCH messages with clients that accept it. */
@@ -204,7 +208,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         return verdict;
       }
       track(connection.peer, session);
-      log.info({ sessions: sessions.size }, 'session opened');
+      void (options.pathOf?.(connection.peerConnection) ?? Promise.resolve({})).then((path) =>
+        log.info({ sessions: sessions.size, ...path }, 'session opened'),
+      );
       verdict = 'served';
       return verdict;
     };

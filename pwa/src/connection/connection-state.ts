@@ -1,5 +1,4 @@
-import type { AuthFailureReason } from '@peerfetch/shared';
-import type { PathKind } from './path-kind';
+import type { AuthFailureReason, PathKind } from '@peerfetch/shared';
 
 /** A device connection's state: every one is shown to the user. */
 export type ConnectionState =

@@ -5,6 +5,7 @@ import {
   type ClientSessionSettings,
   createPeerFetch,
   type PeerFetch,
+  readPathStats,
   type Session,
 } from '@peerfetch/shared';
 import { authFailureOf } from './auth-failure';
@@ -17,7 +18,6 @@ import {
   isPermanentFailure,
 } from './errors';
 import { closeWhenChannelClosed, hangUp } from './hang-up';
-import { readPathStats } from './path-kind';
 import type { Dialed, PeerLink } from './peer-link';
 
 export interface DeviceConnectionOptions {

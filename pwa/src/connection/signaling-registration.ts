@@ -1,6 +1,8 @@
 import {
   type BackoffOptions,
   backoffDelayMs,
+  type IceRefresh,
+  keepIceServersFresh,
   type PeerServerOptions,
   peerServerOptions,
   type RoomMember,
@@ -64,7 +66,8 @@ export function newIdentity(): { id: string; token: string } {
 
 /**
  * Keeps the app registered with the signaling server under its peer id: reconnects with
- * backoff when the socket drops, fetches the ICE servers from `/ice` once registered.
+ * backoff when the socket drops, fetches the ICE servers from `/ice` once registered, and
+ * again before their TURN credentials expire (an app left open for days still relays).
  */
 export function createSignalingRegistration(
   options: SignalingRegistrationOptions,
@@ -77,6 +80,7 @@ export function createSignalingRegistration(
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let joined = false;
+  let iceRefresh: IceRefresh | undefined;
   let waiters: Array<{ resolve: (peer: Peer) => void; reject: (error: Error) => void }> = [];
 
   function setState(next: SignalingState) {
@@ -144,15 +148,16 @@ export function createSignalingRegistration(
 
   async function onOpen(opened: Peer) {
     if (peer !== opened) return;
-    let iceServers: RTCIceServer[] = [];
-    try {
-      iceServers = (await options.rooms.iceServers({ id: peerId, token })).iceServers;
-    } catch {
-      // Without ICE servers, devices on the same network still connect directly.
-      iceServers = [];
-    }
+    iceRefresh?.stop();
+    // Without ICE servers ([] when /ice fails), devices on the same network still connect.
+    iceRefresh = keepIceServersFresh({
+      fetch: () => options.rooms.iceServers({ id: peerId, token }),
+      apply: (iceServers) => {
+        if (peer === opened) opened.options.config = { ...opened.options.config, iceServers };
+      },
+    });
+    const iceServers = await iceRefresh.ready;
     if (peer !== opened || opened.disconnected) return;
-    opened.options.config = { iceServers };
     attempt = 0;
     setState({ kind: 'ready', peerId, iceServerCount: iceServers.length });
   }
@@ -206,6 +211,7 @@ export function createSignalingRegistration(
     stop() {
       stopped = true;
       clearTimeout(retryTimer);
+      iceRefresh?.stop();
       peer?.destroy();
       peer = undefined;
       for (const waiter of waiters) waiter.reject(new SignalingUnavailableError('Stopped.'));

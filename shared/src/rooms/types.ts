@@ -58,4 +58,9 @@ export interface IceServer {
 /** Answer of `GET /ice`. */
 export interface IceServersResult {
   iceServers: IceServer[];
+  /**
+   * When the TURN credentials in `iceServers` expire, Unix ms; absent when there are none.
+   * A peer that stays registered fetches `/ice` again before then (see keepIceServersFresh).
+   */
+  expiresAt?: number;
 }

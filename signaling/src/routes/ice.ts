@@ -17,9 +17,7 @@ export function iceRouter(
     if (!credentials) return;
     // Credentials are personal and short-lived: never let a cache keep them.
     res.setHeader('Cache-Control', 'no-store');
-    res.json({
-      iceServers: iceServersFor(options, credentials.id, now()),
-    } satisfies IceServersResult);
+    res.json(iceServersFor(options, credentials.id, now()) satisfies IceServersResult);
   });
   return router;
 }

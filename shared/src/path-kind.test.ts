@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pathKindFromStats, readPathStats } from './path-kind';
+import { pathKindFromStats, readPathStats } from './path-kind.js';
 
 function stats(local: string, remote: string, viaTransport = true, remoteAddress = '203.0.113.9') {
   const entries: Record<string, unknown>[] = [
