@@ -30,6 +30,8 @@ export interface ConnectionManagerOptions {
   peerKey: string;
   /** Our name in the local room, and on the devices we pair with. */
   clientName: string;
+  /** Offer and accept relay candidates only (iceTransportPolicy `relay`). */
+  relayOnly?: boolean;
   /** Our peer id and its token: stable, because paired devices know this phone by its id. */
   identity: { id: string; token: string };
   /** The pairing key of a saved device (undefined: not paired, so never dialled). */
@@ -72,6 +74,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     url: options.signalingUrl,
     key: options.peerKey,
     name: options.clientName,
+    relayOnly: options.relayOnly,
     identity: options.identity,
     rooms: options.rooms,
     createPeer: options.createPeer,

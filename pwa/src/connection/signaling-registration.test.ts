@@ -45,13 +45,14 @@ function peerError(type: string) {
 
 const identity = newIdentity();
 
-function setup(rooms: Partial<RoomsApi> = {}) {
+function setup(rooms: Partial<RoomsApi> = {}, relayOnly = false) {
   const peers: FakePeer[] = [];
   const states: SignalingState[] = [];
   const client = createSignalingRegistration({
     url: new URL('https://signal.example.org/'),
     key: 'k1',
     name: 'My phone',
+    relayOnly,
     identity,
     rooms: {
       iceServers: vi.fn(async () => ({ iceServers: [{ urls: 'stun:stun.example.org:3478' }] })),
@@ -88,12 +89,45 @@ describe('signaling client', () => {
     });
     expect(peer.options.token).toBe(identity.token);
     expect(identity.token).toMatch(/^[0-9a-f]{48}$/);
-    expect(peer.options.config).toEqual({ iceServers: [] });
+    expect(peer.options.config).toEqual({ iceServers: [], iceTransportPolicy: 'all' });
     peer.emit('open', peer.id);
     expect(await client.waitForPeer()).toBe(peer);
-    expect(peer.options.config).toEqual({ iceServers: [{ urls: 'stun:stun.example.org:3478' }] });
+    expect(peer.options.config).toEqual({
+      iceServers: [{ urls: 'stun:stun.example.org:3478' }],
+      iceTransportPolicy: 'all',
+    });
     expect(client.state).toEqual({ kind: 'ready', peerId: peer.id, iceServerCount: 1 });
     client.stop();
+  });
+
+  it('asks for relay candidates only when the user chose to always relay', async () => {
+    const { client, peers } = setup({}, true);
+    const peer = peers[0]!;
+    expect(peer.options.config).toEqual({ iceServers: [], iceTransportPolicy: 'relay' });
+    peer.emit('open', peer.id);
+    await client.waitForPeer();
+    expect(peer.options.config).toMatchObject({ iceTransportPolicy: 'relay' });
+    client.stop();
+  });
+
+  it('fetches /ice again before the TURN credentials expire', async () => {
+    vi.useFakeTimers({ now: 0 });
+    let issued = 0;
+    const iceServers = vi.fn(async () => ({
+      iceServers: [{ urls: 'turn:t', username: `u${++issued}`, credential: 'c' }],
+      expiresAt: Date.now() + 60_000,
+    }));
+    const { client, peers } = setup({ iceServers });
+    const peer = peers[0]!;
+    peer.emit('open', peer.id);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(peer.options.config.iceServers).toMatchObject([{ username: 'u1' }]);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(peer.options.config.iceServers).toMatchObject([{ username: 'u2' }]);
+    client.stop();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(iceServers).toHaveBeenCalledTimes(2);
+    vi.useRealTimers();
   });
 
   it('retries with a new peer after a network failure, and reconnects a dropped socket in place', async () => {

@@ -25,6 +25,8 @@ export interface SignalingRegistrationOptions {
   url: URL;
   /** PeerJS server key. */
   key: string;
+  /** Offer and accept relay candidates only (iceTransportPolicy `relay`). */
+  relayOnly?: boolean;
   /** Our name in the local room. */
   name: string;
   /**
@@ -113,7 +115,7 @@ export function createSignalingRegistration(
       token,
       debug: 0,
       // Never PeerJS's public defaults: ICE servers come from our own /ice once registered.
-      config: { iceServers: [] },
+      config: { iceServers: [], iceTransportPolicy: options.relayOnly ? 'relay' : 'all' },
     });
     peer = created;
     created.on('open', () => void onOpen(created));

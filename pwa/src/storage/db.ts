@@ -31,6 +31,8 @@ export interface SettingsRecord {
   peerKey: string;
   /** How this phone introduces itself in the local room. */
   clientName: string;
+  /** Connect to devices only through the TURN relay, so they never learn this phone's addresses. */
+  relayOnly: boolean;
   /** Size of the diagnostics download, MiB. */
   speedTestMiB: number;
   /** The device the Media and Console tabs open. */

@@ -52,6 +52,7 @@ export const useDevicesStore = defineStore('devices', () => {
         signalingUrl: url,
         peerKey: settings.values.peerKey,
         clientName: settings.values.clientName,
+        relayOnly: settings.values.relayOnly,
         identity: identity!,
         keyOf: (id) => byId.value.get(id)?.key,
         rooms: services.createRooms(url),
@@ -74,9 +75,14 @@ export const useDevicesStore = defineStore('devices', () => {
     phoneId.value = identity.id;
     list.value = await loadDevices(services.db);
     startManager();
-    // A new server address or key means a new registration.
+    // A new server address, key, name or relay choice means a new registration.
     watch(
-      () => [settings.signalingUrl.href, settings.values.peerKey, settings.values.clientName],
+      () => [
+        settings.signalingUrl.href,
+        settings.values.peerKey,
+        settings.values.clientName,
+        settings.values.relayOnly,
+      ],
       () => startManager(),
     );
   }

@@ -14,6 +14,7 @@ export const DEFAULT_SETTINGS: SettingsRecord = {
   signalingUrl: '',
   peerKey: DEFAULT_PEERJS_KEY,
   clientName: '',
+  relayOnly: false,
   speedTestMiB: 10,
   currentDeviceId: '',
 };
