@@ -57,6 +57,48 @@ function connect(edge: FakeEdge, seen: ConnectionState[] = []) {
 }
 
 describe('device connection', () => {
+  it('redials at once when ICE fails, and sends an idempotent request in flight again', async () => {
+    const edge = pairedEdge();
+    const seen: ConnectionState[] = [];
+    const connection = connect(edge, seen);
+    await until(connection, 'online');
+    const dialsBefore = edge.dials;
+    edge.freeze(); // the old path carries nothing more, as after a network change
+    const pending = connection.fetch('/api/after-move');
+    const lossAt = seen.length;
+    edge.iceState('failed');
+    const response = await pending;
+    expect(await response.text()).toBe('hello /api/after-move');
+    expect(edge.dials).toBe(dialsBefore + 1);
+    // Straight back to connecting: no backoff wait, and no "offline" shown in between.
+    const after = new Set(seen.slice(lossAt).map((s) => s.kind));
+    expect([...after].sort()).toEqual(['connecting', 'online']);
+  });
+
+  it('counts a path lost when ICE stays disconnected past the grace', async () => {
+    const edge = pairedEdge();
+    const connection = connect(edge);
+    await until(connection, 'online');
+    const dialsBefore = edge.dials;
+    edge.iceState('disconnected');
+    await new Promise((r) => setTimeout(r, 2500));
+    await until(connection, 'online');
+    expect(edge.dials).toBe(dialsBefore + 1);
+  });
+
+  it('keeps the session through an ICE blip shorter than the grace', async () => {
+    const edge = pairedEdge();
+    const connection = connect(edge);
+    await until(connection, 'online');
+    const dialsBefore = edge.dials;
+    edge.iceState('disconnected');
+    await new Promise((r) => setTimeout(r, 500));
+    edge.iceState('connected');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(connection.state.kind).toBe('online');
+    expect(edge.dials).toBe(dialsBefore);
+  });
+
   it('goes online, answers requests, and reports RTT and a direct path', async () => {
     const edge = pairedEdge();
     const seen: ConnectionState[] = [];

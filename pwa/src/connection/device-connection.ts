@@ -16,8 +16,10 @@ import {
   DeviceOfflineError,
   describeConnectionError,
   isPermanentFailure,
+  PathLostError,
 } from './errors';
 import { closeWhenChannelClosed, hangUp } from './hang-up';
+import { watchPath } from './path-watch';
 import type { Dialed, PeerLink } from './peer-link';
 
 export interface DeviceConnectionOptions {
@@ -64,6 +66,12 @@ export interface DeviceConnection {
 const NO_NETWORK = 'This phone has no network. Reconnects when it is back online.';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+/** Errors that end a session under a request: an idempotent one is sent once more. */
+const SESSION_LOST = new Set([
+  'PeerFetchSessionClosedError',
+  'PeerFetchSessionDeadError',
+  'PathLostError',
+]);
 
 /**
  * One device: dial, open a client session, keep it up. When the session dies it redials with
@@ -77,7 +85,9 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let statsTimer: ReturnType<typeof setInterval> | undefined;
   let dialAbort: AbortController | undefined;
-  let current: { dialed: Dialed; session: Session; fetcher: PeerFetch } | undefined;
+  let current:
+    | { dialed: Dialed; session: Session; fetcher: PeerFetch; stopWatch: () => void }
+    | undefined;
   let onlineWaiters: Array<() => void> = [];
 
   function setState(next: ConnectionState) {
@@ -111,7 +121,11 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
         return;
       }
       const fetcher = createPeerFetch(session, { timeoutMs: options.requestTimeoutMs });
-      current = { dialed, session, fetcher };
+      // A lost path ends the session now: its idempotent requests are sent again once redialled.
+      const stopWatch = watchPath(dialed.peerConnection, (why) => {
+        session.close(new PathLostError(why));
+      });
+      current = { dialed, session, fetcher, stopWatch };
       attempt = 0;
       setState({ kind: 'online', since: Date.now() });
       startStats();
@@ -124,12 +138,15 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
 
   function onSessionClosed(session: Session, reason: Error | undefined) {
     if (current?.session !== session) return;
+    current.stopWatch();
     stopStats();
     void closeWhenChannelClosed(current.dialed);
     current = undefined;
     if (closed) return;
     attempt = 0;
-    onFailure(reason ?? new Error('The device closed the connection.'));
+    // The device is likely still there, through the phone's new network: dial it now.
+    if (reason instanceof PathLostError && isVisible()) void connect();
+    else onFailure(reason ?? new Error('The device closed the connection.'));
   }
 
   function onFailure(error: Error) {
@@ -216,9 +233,8 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       } catch (error) {
         const name = error instanceof Error ? error.name : '';
         const method = (init?.method ?? 'GET').toUpperCase();
-        const sessionLost =
-          name === 'PeerFetchSessionClosedError' || name === 'PeerFetchSessionDeadError';
-        if (!sessionLost || !IDEMPOTENT.has(method) || init?.signal?.aborted || closed) throw error;
+        if (!SESSION_LOST.has(name) || !IDEMPOTENT.has(method) || init?.signal?.aborted || closed)
+          throw error;
         return fetchOnce(input, init);
       }
     },
@@ -243,6 +259,7 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       clearTimeout(retryTimer);
       stopStats();
       dialAbort?.abort(new Error('Closed.'));
+      current?.stopWatch();
       if (current) void hangUp(current.session, current.dialed);
       current = undefined;
       setState({ kind: 'idle' });

@@ -20,6 +20,11 @@ export class DialTimeoutError extends Error {
   override readonly name = 'DialTimeoutError';
 }
 
+/** The connection's network path went away (the phone changed networks): redial at once. */
+export class PathLostError extends Error {
+  override readonly name = 'PathLostError';
+}
+
 /** A request was made while the device stayed offline. */
 export class DeviceOfflineError extends Error {
   override readonly name = 'DeviceOfflineError';

@@ -61,6 +61,8 @@ export function createFakeEdge(options: FakeEdgeOptions = {}) {
     },
   };
 
+  const peerConnections: Array<EventTarget & { iceConnectionState: RTCIceConnectionState }> = [];
+
   const link: PeerLink = {
     async dial(deviceId) {
       dials += 1;
@@ -97,16 +99,18 @@ export function createFakeEdge(options: FakeEdgeOptions = {}) {
         }
         return new Response(`hello ${path}`, { headers: { 'content-type': 'text/plain' } });
       });
-      const peerConnection = {
+      const peerConnection = Object.assign(new EventTarget(), {
         sctp: { maxMessageSize: 262144 },
         localDescription: { type: 'answer', sdp: PHONE_SDP },
         remoteDescription: { type: 'offer', sdp: EDGE_SDP },
+        iceConnectionState: 'connected' as RTCIceConnectionState,
         getStats: async () => hostStats(),
-      } as unknown as RTCPeerConnection;
+      });
+      peerConnections.push(peerConnection);
       return {
         localId: PHONE_ID,
         channel: client as unknown as RTCDataChannel,
-        peerConnection,
+        peerConnection: peerConnection as unknown as RTCPeerConnection,
         close: () => client.close(),
       };
     },
@@ -128,6 +132,13 @@ export function createFakeEdge(options: FakeEdgeOptions = {}) {
     stop() {
       up = false;
       for (const end of serverEnds.splice(0)) end.close();
+    },
+    /** ICE on every connection so far moves to `state` (a network change, say). */
+    iceState(state: RTCIceConnectionState) {
+      for (const pc of peerConnections) {
+        pc.iceConnectionState = state;
+        pc.dispatchEvent(new Event('iceconnectionstatechange'));
+      }
     },
     freeze() {
       for (const end of serverEnds) end.blackhole = true;
