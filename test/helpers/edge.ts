@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { commandIn } from './internet/netns.js';
 import { TEST_PEER_KEY } from './signaling.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -34,6 +35,8 @@ export interface EdgeOptions {
    * serving process itself, whose memory and fds the tests measure.
    */
   supervised?: boolean;
+  /** Network namespace to run in (`ip netns exec`); the test's own by default. */
+  netns?: string;
 }
 
 export interface StartedEdge {
@@ -91,7 +94,7 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
     args.push('--route', `${prefix}=${url}`);
   if (options.mediaDir) args.push('--media-dir', options.mediaDir);
   if (!options.supervised) args.push('--no-supervise');
-  const child = spawn(process.execPath, args, {
+  const child = spawn(...commandIn(options.netns, process.execPath, args), {
     env: {
       PATH: process.env.PATH ?? '',
       PEERFETCH_SIGNALING_KEY: TEST_PEER_KEY,
@@ -213,6 +216,8 @@ export interface ClientCliOptions {
   /** XDG_CONFIG_HOME of the client: where its pairings live (never the real ~/.config). */
   configHome: string;
   timeoutMs?: number;
+  /** Network namespace to run in (`ip netns exec`); the test's own by default. */
+  netns?: string;
 }
 
 /** Starts the built `peerfetch` client CLI with `args`; `result` settles when it exits (bounded by `timeoutMs`, default 30 s). */
@@ -220,7 +225,7 @@ export function startClientCli(
   args: string[],
   options: ClientCliOptions,
 ): { child: ChildProcess; result: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLIENT_MAIN, ...args], {
+  const child = spawn(...commandIn(options.netns, process.execPath, [CLIENT_MAIN, ...args]), {
     env: {
       PATH: process.env.PATH ?? '',
       PEERFETCH_SIGNALING_KEY: TEST_PEER_KEY,

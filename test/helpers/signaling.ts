@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { commandIn } from './internet/netns.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Path of the built server entry point. */
@@ -31,8 +32,13 @@ export const UNLIMITED_SIGNALING = {
 const STARTUP_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 
+export interface SignalingProcessOptions {
+  /** Network namespace to run in (`ip netns exec`); the test's own by default. */
+  netns?: string;
+}
+
 export interface StartedSignaling {
-  /** Base URL, such as `http://127.0.0.1:41234` (no trailing slash). */
+  /** Base URL, such as `http://127.0.0.1:41234` (no trailing slash); its host is `HOST`. */
   url: string;
   port: number;
   /** Sends SIGTERM and waits for the process to exit (SIGKILL after 10 s). */
@@ -50,21 +56,25 @@ export interface StartedSignaling {
  * server logs `{"msg":"listening","port":N}`; rejects with its stderr if it exits first or
  * does not listen within 15 s.
  */
-export async function startSignaling(env: Record<string, string> = {}): Promise<StartedSignaling> {
+export async function startSignaling(
+  env: Record<string, string> = {},
+  options: SignalingProcessOptions = {},
+): Promise<StartedSignaling> {
   if (!existsSync(SIGNALING_MAIN)) {
     throw new Error(`${SIGNALING_MAIN} is missing: run \`npm run build\` first`);
   }
-  const child = spawn(process.execPath, [SIGNALING_MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'test',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      ROOM_SECRET: TEST_ROOM_SECRET,
-      PEER_KEY: TEST_PEER_KEY,
-      LOG_LEVEL: 'info',
-      ...env,
-    },
+  const settings = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ROOM_SECRET: TEST_ROOM_SECRET,
+    PEER_KEY: TEST_PEER_KEY,
+    LOG_LEVEL: 'info',
+    ...env,
+  };
+  const child = spawn(...commandIn(options.netns, process.execPath, [SIGNALING_MAIN]), {
+    env: settings,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
@@ -98,7 +108,7 @@ export async function startSignaling(env: Record<string, string> = {}): Promise<
   });
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${settings.HOST}:${port}`,
     port,
     process: child,
     logs,

@@ -1,0 +1,117 @@
+/**
+ * A phone for the internet-in-a-box tests: a long-lived Node client (the product's
+ * `connectToDevice`) holding one session to the edge that `peerfetch pair` stored in
+ * `$XDG_CONFIG_HOME/peerfetch/devices.json`. It takes commands as JSON lines on stdin and
+ * answers each with a JSON line on stdout:
+ *   {"id":1,"op":"fetch","path":"/api/device"} → {"id":1,"status":200,"bytes":N,"sha256":"…","ms":N}
+ *   {"id":2,"op":"path"}                       → {"id":2,"path":{"local":{…},"remote":{…}}}
+ *   {"id":3,"op":"close"}                      → {"id":3,"closed":true}, then exits
+ * The first line is {"event":"ready","deviceId":…,"ms":N}, or {"event":"failed","error":…}.
+ * Run it inside the phone's namespace: `node --import tsx phone-driver.ts`.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { connectToDevice, type DeviceConnection } from '@peerfetch/edge';
+import { importPairingKey } from '@peerfetch/shared';
+import { type IcePath, selectedIcePath } from './ice-path.js';
+
+export type PhoneCommand =
+  | { id: number; op: 'fetch'; path: string }
+  | { id: number; op: 'path' }
+  | { id: number; op: 'close' };
+
+export type PhoneAnswer =
+  | { id: number; status: number; bytes: number; sha256: string; ms: number }
+  | { id: number; path: IcePath }
+  | { id: number; closed: true }
+  | { id: number; error: string };
+
+/**
+ * Records every RTCPeerConnection made from now on. PeerJS constructs the global one, which
+ * the edge package installs when it loads WebRTC, so the setter wraps whatever is installed.
+ */
+function recordPeerConnections(): RTCPeerConnection[] {
+  const made: RTCPeerConnection[] = [];
+  let installed: unknown;
+  Object.defineProperty(globalThis, 'RTCPeerConnection', {
+    configurable: true,
+    get: () => installed,
+    set(Native: typeof RTCPeerConnection) {
+      installed = class extends Native {
+        constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+          super(...args);
+          made.push(this);
+        }
+      };
+    },
+  });
+  return made;
+}
+
+interface StoredPairings {
+  client: { id: string; token: string };
+  devices: { id: string; key: string; signalingUrl: string }[];
+}
+
+async function connect(): Promise<DeviceConnection> {
+  const file = join(process.env.XDG_CONFIG_HOME ?? '', 'peerfetch', 'devices.json');
+  const stored = JSON.parse(await readFile(file, 'utf8')) as StoredPairings;
+  const device = stored.devices[0];
+  if (!device) throw new Error(`no pairing in ${file}`);
+  return connectToDevice({
+    signalingUrl: device.signalingUrl,
+    key: process.env.PEERFETCH_SIGNALING_KEY,
+    deviceId: device.id,
+    client: stored.client,
+    clientName: 'phone driver',
+    credentials: { key: await importPairingKey(new Uint8Array(Buffer.from(device.key, 'base64'))) },
+  });
+}
+
+async function download(connection: DeviceConnection, path: string) {
+  const started = Date.now();
+  const response = await connection.fetch(path);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of response.body ?? []) {
+    hash.update(chunk);
+    bytes += chunk.byteLength;
+  }
+  return { status: response.status, bytes, sha256: hash.digest('hex'), ms: Date.now() - started };
+}
+
+function answer(line: PhoneAnswer | Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+const peerConnections = recordPeerConnections();
+const started = Date.now();
+let connection: DeviceConnection;
+try {
+  connection = await connect();
+} catch (error) {
+  answer({ event: 'failed', error: (error as Error).message });
+  process.exit(1);
+}
+answer({ event: 'ready', deviceId: connection.deviceId, ms: Date.now() - started });
+
+for await (const text of createInterface({ input: process.stdin })) {
+  const command = JSON.parse(text) as PhoneCommand;
+  try {
+    if (command.op === 'fetch') {
+      answer({ id: command.id, ...(await download(connection, command.path)) });
+    } else if (command.op === 'path') {
+      answer({ id: command.id, path: await selectedIcePath(peerConnections.at(-1)) });
+    } else {
+      await connection.close();
+      answer({ id: command.id, closed: true });
+      break;
+    }
+  } catch (error) {
+    answer({ id: command.id, error: (error as Error).message });
+  }
+}
+// WebRTC's native threads keep the process alive: leave once stdout is flushed.
+process.stdout.write('', () => process.exit(0));
