@@ -20,7 +20,6 @@ import { removeStaleTempFiles } from './state/atomic-write.js';
 import { loadOrCreateIdentity } from './state/identity.js';
 import { guardedPeerClass } from './webrtc/guarded-peer.js';
 import { loadPeer, maxMessageSizeOf } from './webrtc/index.js';
-import { pathOf } from './webrtc/path.js';
 import { createSignalingGuard } from './webrtc/signaling-guard.js';
 
 export interface StartEdgeOptions {
@@ -101,7 +100,6 @@ export async function startEdge(
     maxSessions: config.limits.sessions,
     maxConcurrentRequests: config.limits.requestsPerSession,
     maxMessageSizeOf,
-    pathOf,
     agent: `peerfetch-edge/${version}`,
     batch: config.batchFrames,
     authenticatorFor: (connection, log) =>

@@ -91,8 +91,9 @@ async function runFetch(path: string, options: FetchOptions): Promise<number> {
   const connection = await connectStored(options);
   const interrupt = abortOnInterrupt();
   try {
-    if (options.verbose) await tellConnection(connection);
     const response = await connection.fetch(path, { ...init, signal: interrupt.signal });
+    // Told once the answer has arrived: ICE may start on a relay and settle on a direct pair.
+    if (options.verbose) await tellConnection(connection);
     if (options.verbose) process.stderr.write(`* ${response.status} ${response.statusText}\n`);
     if (options.fail && response.status >= 400) {
       await response.body?.cancel();

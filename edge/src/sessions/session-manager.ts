@@ -22,7 +22,7 @@ import {
   onRemoteDataChannel,
 } from '../webrtc/held-channel.js';
 import { onOpen } from '../webrtc/open-event.js';
-import type { ConnectionPath } from '../webrtc/path.js';
+import { followPath, pathOf } from '../webrtc/path.js';
 import { withForgetEndpoint } from './forget-endpoint.js';
 
 /** The part of a PeerJS DataConnection the manager uses. */
@@ -51,8 +51,6 @@ export interface SessionManagerOptions {
   maxConcurrentRequests: number;
   /** Reads the peer's SCTP maximum message size from the connection's RTCPeerConnection. */
   maxMessageSizeOf(peerConnection: unknown): number;
-  /** Reads the path of the connection's RTCPeerConnection, for the session's log line. */
-  pathOf?(peerConnection: unknown): Promise<ConnectionPath>;
   /** Name and version announced in the handshake, for the client's logs. */
   agent?: string;
   /** Pack frames into BATCH messages with clients that accept it. */
@@ -208,9 +206,13 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         return verdict;
       }
       track(connection.peer, session);
-      void (options.pathOf?.(connection.peerConnection) ?? Promise.resolve({})).then((path) =>
-        log.info({ sessions: sessions.size, ...path }, 'session opened'),
-      );
+      void pathOf(connection.peerConnection).then((path) => {
+        log.info({ sessions: sessions.size, ...path }, 'session opened');
+        // ICE often starts on a relay and moves to a direct pair a moment later.
+        followPath(connection.peerConnection, path, session.closed, (change) =>
+          log.info(change, 'session path changed'),
+        );
+      });
       verdict = 'served';
       return verdict;
     };

@@ -20,3 +20,23 @@ export async function pathOf(peerConnection: unknown): Promise<ConnectionPath> {
     return {}; // a closed connection has no stats; the path is then unknown, not an error
   }
 }
+
+/** How often an open connection's path is read again, to tell when it changes. */
+export const PATH_CHECK_INTERVAL_MS = 10_000;
+
+/** Calls `onChange` each time the path differs from the last one seen, until `closed`. */
+export function followPath(
+  peerConnection: unknown,
+  first: ConnectionPath,
+  closed: Promise<unknown>,
+  onChange: (change: ConnectionPath & { was?: PathKind }) => void,
+): void {
+  let last = first.path;
+  const timer = setInterval(async () => {
+    const now = await pathOf(peerConnection);
+    if (now.path && now.path !== last) onChange({ ...now, was: last });
+    last = now.path ?? last;
+  }, PATH_CHECK_INTERVAL_MS);
+  timer.unref?.();
+  void closed.then(() => clearInterval(timer));
+}

@@ -28,6 +28,10 @@ export interface InternetStackOptions extends InternetOptions {
   mediaDir?: string;
   /** Lifetime of TURN credentials from /ice, seconds (the signaling server's TURN_TTL). */
   turnTtlSeconds?: number;
+  /** More environment for the edge (PEERFETCH_RELAY_ONLY, say). */
+  edgeEnv?: Record<string, string>;
+  /** More environment for the signaling server (PWA_DIR to serve the app, PEER_KEY…). */
+  signalingEnv?: Record<string, string>;
 }
 
 export interface InternetStack {
@@ -76,6 +80,7 @@ export async function startInternetStack(
         TURN_URLS: coturn.turnUrl,
         TURN_SECRET: coturn.secret,
         ...(options.turnTtlSeconds ? { TURN_TTL: String(options.turnTtlSeconds) } : {}),
+        ...options.signalingEnv,
       },
       { netns: internet.netns('server') },
     );
@@ -85,6 +90,7 @@ export async function startInternetStack(
       netns: internet.netns('edge'),
       name: 'Home Pi',
       mediaDir: options.mediaDir,
+      env: options.edgeEnv,
     });
     undo.push(async () => {
       await edge.stop();
