@@ -4,8 +4,10 @@
  * with the shared send policy; `binary` uses PeerJS's own serialization; `peerfetch` serves
  * a PeerFetch session with the given tuning (for the sweep).
  *
- *   node --import tsx bench/src/bench-peer.ts <signaling port> <peer id>
+ *   node --import tsx bench/src/bench-peer.ts <signaling port> <peer id> [<signaling url>]
  *
+ * With a signaling URL (a server in the internet in a box) it registers there instead of on
+ * 127.0.0.1, with the ICE servers of that server's `/ice` (box-peer.ts).
  * Prints `ready` once the signaling server has accepted the peer.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +29,7 @@ import { PATTERN } from '@peerfetch/test/helpers/pattern-upstream.js';
 import { createNodePeer } from '@peerfetch/test/helpers/peerjs-node.js';
 import type { DataConnection } from 'peerjs';
 import { type PeerRequest, RawOp, SECOND_CHANNEL } from './bench-protocol.js';
+import { createBoxPeer } from './box-peer.js';
 import {
   RawCredit,
   type SendPolicy,
@@ -36,9 +39,9 @@ import {
 } from './raw-channel.js';
 import { fetchSmall, proxyDownload, proxyUpload, sendFile } from './raw-proxy.js';
 
-const [port, id] = process.argv.slice(2);
+const [port, id, signalingUrl] = process.argv.slice(2);
 if (!port || !id) {
-  console.error('usage: bench-peer.ts <signaling port> <peer id>');
+  console.error('usage: bench-peer.ts <signaling port> <peer id> [<signaling url>]');
   process.exit(2);
 }
 
@@ -202,7 +205,9 @@ function servePeerFetch(
   connection.on('close', () => session.close());
 }
 
-const { peer } = await createNodePeer({ port: Number(port), id });
+const peer = signalingUrl
+  ? await createBoxPeer(signalingUrl, id)
+  : (await createNodePeer({ port: Number(port), id })).peer;
 peer.on('connection', (connection) => {
   const request = connection.metadata as PeerRequest;
   if (request.mode === 'binary') {

@@ -28,7 +28,7 @@ export interface LatencyResult {
   headOfLine: { idleMs: Percentiles; duringDownloadMs: Percentiles; downloadMiB: number };
 }
 
-function percentiles(values: number[]): Percentiles {
+export function percentiles(values: number[]): Percentiles {
   return { p50: percentile(values, 50), p99: percentile(values, 99), samples: values.length };
 }
 

@@ -2,7 +2,7 @@
  * This process's side of the baselines: starts `bench-peer.ts` as a child process and
  * connects to it with a stock PeerJS client on @roamhq/wrtc, raw, `binary`, or PeerFetch.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -30,12 +30,29 @@ export interface BenchPeer {
   stop(): Promise<void>;
 }
 
-/** Spawns the baseline server peer (optionally with extra node flags, such as --cpu-prof). */
-export async function startBenchPeer(port: number, nodeFlags: string[] = []): Promise<BenchPeer> {
+/** Where a bench peer runs other than here: a host of the internet in a box. */
+export interface BenchPeerPlace {
+  /** The signaling server there; the peer takes its ICE servers from its `/ice`. */
+  signalingUrl: string;
+  /** Starts a process there (`Internet.spawn` of a host). */
+  spawn(file: string, args: string[], options: SpawnOptions): ChildProcess;
+}
+
+/**
+ * Spawns the baseline server peer (optionally with extra node flags, such as --cpu-prof), here
+ * or in `place`.
+ */
+export async function startBenchPeer(
+  port: number,
+  nodeFlags: string[] = [],
+  place?: BenchPeerPlace,
+): Promise<BenchPeer> {
   const id = randomPeerId('bench');
-  const child = spawn(
+  const script = [join(here, 'bench-peer.ts'), String(port), id];
+  if (place) script.push(place.signalingUrl);
+  const child = (place?.spawn ?? spawn)(
     process.execPath,
-    [...nodeFlags, '--import', 'tsx', join(here, 'bench-peer.ts'), String(port), id],
+    [...nodeFlags, '--import', 'tsx', ...script],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -3,7 +3,7 @@
  * bench/results/latest.json with the figures and the machine's facts, and prints a table
  * of every target, met or missed.
  *
- *   npm run bench -- [--only download,browser,latency,concurrency,setup,memory,in-memory,signaling,strangers,abrupt-close]
+ *   npm run bench -- [--only download,browser,latency,concurrency,setup,memory,in-memory,signaling,strangers,abrupt-close,paths]
  *                    [--quick] [--sweep]
  *
  * `--quick` runs smaller sizes and fewer repetitions (a smoke run: its figures are noisier);
@@ -21,6 +21,7 @@ import { abruptCloseRow } from './abrupt-close.js';
 import { runBrowserDownload } from './browser-download.js';
 import { runConcurrency } from './concurrency.js';
 import { run as inMemory } from './in-memory-throughput.js';
+import { runInternetPaths } from './internet-paths.js';
 import { runLatency } from './latency.js';
 import { runMemory } from './memory.js';
 import { runNodeThroughput } from './node-throughput.js';
@@ -43,6 +44,7 @@ const ALL = [
   'signaling',
   'strangers',
   'abrupt-close',
+  'paths',
 ];
 
 const { values } = parseArgs({
@@ -186,6 +188,16 @@ if (selected.has('abrupt-close')) {
   const r = await runAbruptCloses({ trials: quick ? 10 : 30 });
   results.abruptClose = r;
   rows.push(abruptCloseRow(r));
+}
+
+if (selected.has('paths')) {
+  progress('paths: a TURN relay and a shaped uplink, in the internet in a box');
+  // Its own box: namespaces, NAT routers, coturn, and an edge at home.
+  const r = await runInternetPaths(
+    quick ? { sizeMiB: 8, repetitions: 2, gets: 50 } : { sizeMiB: 32, repetitions: 4 },
+  );
+  results.internetPaths = r.result;
+  rows.push(...r.rows);
 }
 
 let signalingTable = '';

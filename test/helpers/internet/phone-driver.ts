@@ -4,8 +4,11 @@
  * `$XDG_CONFIG_HOME/peerfetch/devices.json`. It takes commands as JSON lines on stdin and
  * answers each with a JSON line on stdout:
  *   {"id":1,"op":"fetch","path":"/api/device"} → {"id":1,"status":200,"bytes":N,"sha256":"…","ms":N}
- *   {"id":2,"op":"path"}                       → {"id":2,"path":{"local":{…},"remote":{…}}}
- *   {"id":3,"op":"close"}                      → {"id":3,"closed":true}, then exits
+ *   {"id":2,"op":"time","path":"/api/media/a.bin","count":N} → {"id":2,"ms":[…],"bytes":N}
+ *   {"id":3,"op":"path"}                       → {"id":3,"path":{"local":{…},"remote":{…}}}
+ *   {"id":4,"op":"close"}                      → {"id":4,"closed":true}, then exits
+ * `time` GETs the path `count` times in a row and gives each one's ms to its last byte
+ * (performance.now, no hashing: the benchmarks' op) and the bytes of all of them.
  * The first line is {"event":"ready","deviceId":…,"ms":N}, or {"event":"failed","error":…}.
  * Run it inside the phone's namespace: `node --import tsx phone-driver.ts`.
  */
@@ -19,11 +22,13 @@ import { type IcePath, selectedIcePath } from './ice-path.js';
 
 export type PhoneCommand =
   | { id: number; op: 'fetch'; path: string }
+  | { id: number; op: 'time'; path: string; count: number }
   | { id: number; op: 'path' }
   | { id: number; op: 'close' };
 
 export type PhoneAnswer =
   | { id: number; status: number; bytes: number; sha256: string; ms: number }
+  | { id: number; ms: number[]; bytes: number }
   | { id: number; path: IcePath }
   | { id: number; closed: true }
   | { id: number; error: string };
@@ -82,6 +87,19 @@ async function download(connection: DeviceConnection, path: string) {
   return { status: response.status, bytes, sha256: hash.digest('hex'), ms: Date.now() - started };
 }
 
+async function time(connection: DeviceConnection, path: string, count: number) {
+  const ms: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const response = await connection.fetch(path);
+    if (response.status !== 200) throw new Error(`${path} answered ${response.status}`);
+    for await (const chunk of response.body ?? []) bytes += chunk.byteLength;
+    ms.push(performance.now() - started);
+  }
+  return { ms, bytes };
+}
+
 function answer(line: PhoneAnswer | Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
@@ -102,6 +120,8 @@ for await (const text of createInterface({ input: process.stdin })) {
   try {
     if (command.op === 'fetch') {
       answer({ id: command.id, ...(await download(connection, command.path)) });
+    } else if (command.op === 'time') {
+      answer({ id: command.id, ...(await time(connection, command.path, command.count)) });
     } else if (command.op === 'path') {
       answer({ id: command.id, path: await selectedIcePath(peerConnections.at(-1)) });
     } else {

@@ -26,10 +26,15 @@ export interface FetchResult {
 }
 
 export interface PhoneSession {
+  /** The peer the driver's session is with (the edge, for phone-driver.ts). */
   deviceId: string;
   /** Time from process start to an authenticated session, ms (tsx start-up included). */
   connectMs: number;
   fetch(path: string, timeoutMs?: number): Promise<FetchResult>;
+  /** GETs `path` `count` times in a row: each one's ms to its last byte, and all their bytes. */
+  time(path: string, count: number, timeoutMs?: number): Promise<{ ms: number[]; bytes: number }>;
+  /** Any command the driver knows (another driver's own ops); resolves with its answer. */
+  request(command: DriverCommand, timeoutMs: number): Promise<Record<string, unknown>>;
   /** The selected candidate pair, from the phone's RTCPeerConnection.getStats(). */
   path(): Promise<IcePath>;
   /** Ends the session and the process. */
@@ -37,12 +42,26 @@ export interface PhoneSession {
   process: ChildProcess;
 }
 
+/** A command of a driver's own, without its id. */
+export type DriverCommand = { op: string } & Record<string, unknown>;
+
+/**
+ * Another program for the phone host that speaks phone-driver.ts's JSON lines (the ready
+ * event, ids, errors, `path` and `close`) with ops of its own: a benchmark's baseline client.
+ */
+export interface PhoneDriverScript {
+  path: string;
+  args: string[];
+}
+
 /** Starts the driver in the phone host with the pairings stored in `configHome`. */
 export async function startPhoneSession(
   internet: Internet,
   configHome: string,
+  driver: PhoneDriverScript = { path: DRIVER, args: [] },
 ): Promise<PhoneSession> {
-  const child = internet.spawn('phone', process.execPath, ['--import', 'tsx', DRIVER], {
+  const args = ['--import', 'tsx', driver.path, ...driver.args];
+  const child = internet.spawn('phone', process.execPath, args, {
     env: {
       PATH: process.env.PATH ?? '',
       XDG_CONFIG_HOME: configHome,
@@ -84,7 +103,7 @@ export async function startPhoneSession(
   });
 
   let nextId = 1;
-  const send = (command: Command, timeoutMs: number) => {
+  const send = (command: Command | DriverCommand, timeoutMs: number) => {
     const id = nextId++;
     return new Promise<PhoneAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -107,6 +126,9 @@ export async function startPhoneSession(
     process: child,
     fetch: (path, timeoutMs = 60_000) =>
       send({ op: 'fetch', path }, timeoutMs) as Promise<FetchResult & PhoneAnswer>,
+    time: (path, count, timeoutMs = 60_000) =>
+      send({ op: 'time', path, count }, timeoutMs) as Promise<{ ms: number[]; bytes: number }>,
+    request: (command, timeoutMs) => send(command, timeoutMs),
     path: async () => ((await send({ op: 'path' }, 5_000)) as { path: IcePath }).path,
     async close() {
       await send({ op: 'close' }, 10_000).catch(() => {});
