@@ -30,9 +30,9 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
-function baseOptions(extraArgs: string[]): LaunchOptions {
+function baseOptions(extraArgs: string[], executablePath = CHROMIUM_PATH): LaunchOptions {
   return {
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     headless: true,
     args: [...CHROMIUM_ARGS, ...extraArgs],
     timeout: 60_000,
@@ -41,10 +41,14 @@ function baseOptions(extraArgs: string[]): LaunchOptions {
 
 /**
  * An ordinary browser. Playwright gives every launch a fresh temporary profile of its own
- * (it refuses an explicit --user-data-dir here) and deletes it on close.
+ * (it refuses an explicit --user-data-dir here) and deletes it on close. `executablePath`
+ * may be a wrapper that starts CHROMIUM_PATH elsewhere (in a network namespace, say).
  */
-export async function launchBrowser(extraArgs: string[] = []): Promise<LaunchedBrowser> {
-  const browser = await chromium.launch(baseOptions(extraArgs));
+export async function launchBrowser(
+  extraArgs: string[] = [],
+  executablePath = CHROMIUM_PATH,
+): Promise<LaunchedBrowser> {
+  const browser = await chromium.launch(baseOptions(extraArgs, executablePath));
   return {
     browser,
     async close() {

@@ -82,6 +82,11 @@ describe('connection manager', () => {
     page.fire('online');
     await new Promise((r) => setTimeout(r, 10));
     expect(attempts()).toBe(2);
+    // The fresh registration retries quietly for a moment (a new network's route may lag
+    // its address), and the device's dial waits for it; then both show the failure.
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(states.at(-1)).toMatchObject({ kind: 'retrying' });
+    expect(attempts()).toBe(2);
 
     page.visibilityState = 'hidden';
     page.fire('visibilitychange');
@@ -98,6 +103,61 @@ describe('connection manager', () => {
     manager.stop();
     expect(page.count()).toBe(0);
     expect(states.at(-1)).toEqual({ kind: 'idle' });
+  });
+
+  it('registers again over a fresh socket when the network returns (the old one may be dead)', async () => {
+    const page = fakePage();
+    const handlers = new Map<string, (arg?: unknown) => void>();
+    const calls: string[] = [];
+    const peer = {
+      id: 'app-test',
+      options: {},
+      destroyed: false,
+      disconnected: false,
+      on(event: string, handler: (arg?: unknown) => void) {
+        handlers.set(event, handler);
+        if (event === 'open') queueMicrotask(() => handler('app-test'));
+        return peer;
+      },
+      off: () => peer,
+      disconnect() {
+        calls.push('disconnect');
+        peer.disconnected = true;
+        handlers.get('disconnected')?.();
+      },
+      reconnect() {
+        calls.push('reconnect');
+        peer.disconnected = false;
+      },
+      destroy() {
+        calls.push('destroy');
+        peer.destroyed = true;
+      },
+    };
+    const signaling: string[] = [];
+    const manager = createConnectionManager({
+      signalingUrl: new URL('http://127.0.0.1:9/'),
+      peerKey: 'peerjs',
+      clientName: 'test',
+      identity: { id: 'app-test', token: 'token' },
+      keyOf: () => undefined,
+      rooms: { iceServers: async () => ({ iceServers: [] }) } as unknown as RoomsApi,
+      createPeer: () => peer as unknown as Peer,
+      onSignalingState: (state) => signaling.push(state.kind),
+      onDeviceState: () => undefined,
+      window: page,
+      document: page,
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(signaling.at(-1)).toBe('ready');
+    page.fire('online');
+    // Same peer (its connections stay open), new socket, and no backoff in between.
+    expect(calls).toEqual(['disconnect', 'reconnect']);
+    expect(signaling.slice(-1)).toEqual(['connecting']);
+    handlers.get('open')?.('app-test');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(signaling.at(-1)).toBe('ready');
+    manager.stop();
   });
 
   it('closes every device connection when the page unloads, not when it is only cached', async () => {

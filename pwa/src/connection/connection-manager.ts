@@ -100,7 +100,13 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     signaling.retryNow();
     for (const connection of devices.values()) connection.retryNow();
   }
-  const onOnline = () => retryAll();
+  // Back online, maybe on another network: what was bound to the old one is dead without
+  // knowing it. Register over a fresh socket, and each session proves its path or redials.
+  const onOnline = () => {
+    signaling.renew();
+    for (const connection of devices.values()) connection.checkPath();
+    retryAll();
+  };
   const onOffline = () => {
     for (const connection of devices.values()) connection.markNetworkLost();
   };
@@ -132,6 +138,8 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
           },
           backoff: options.backoff,
           isVisible,
+          // The signaling socket likely went with the path: dial through a fresh one.
+          onPathLost: () => signaling.renew(),
           onState: (state) => options.onDeviceState(deviceId, state),
         });
         devices.set(deviceId, connection);

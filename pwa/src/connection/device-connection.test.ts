@@ -1,8 +1,19 @@
 import { AuthenticationError } from '@peerfetch/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFakeEdge, type FakeEdge, PHONE_ID, randomPairing } from '../testing/fake-edge';
+import {
+  createFakeEdge,
+  type FakeEdge,
+  type FakeEdgeOptions,
+  PHONE_ID,
+  randomPairing,
+} from '../testing/fake-edge';
 import type { ConnectionState } from './connection-state';
-import { createDeviceConnection, type DeviceConnection } from './device-connection';
+import {
+  createDeviceConnection,
+  type DeviceConnection,
+  type DeviceConnectionOptions,
+  PATH_PROBE_TIMEOUT_MS,
+} from './device-connection';
 
 /** This phone's pairing with the fake edge (both sides hold the same key). */
 let pairing: Awaited<ReturnType<typeof randomPairing>>;
@@ -11,8 +22,8 @@ beforeEach(async () => {
 });
 
 /** A fake edge that already knows this phone. */
-function pairedEdge(): FakeEdge {
-  const edge = createFakeEdge();
+function pairedEdge(options: FakeEdgeOptions = {}): FakeEdge {
+  const edge = createFakeEdge(options);
   edge.clients.set(PHONE_ID, { name: 'My phone', key: pairing.raw });
   return edge;
 }
@@ -39,7 +50,11 @@ afterEach(() => {
   for (const c of open.splice(0)) c.close();
 });
 
-function connect(edge: FakeEdge, seen: ConnectionState[] = []) {
+function connect(
+  edge: FakeEdge,
+  seen: ConnectionState[] = [],
+  more: Partial<DeviceConnectionOptions> = {},
+) {
   const connection = createDeviceConnection({
     deviceId: 'edge-1',
     link: edge.link,
@@ -50,6 +65,7 @@ function connect(edge: FakeEdge, seen: ConnectionState[] = []) {
     statsIntervalMs: 30,
     requestWaitMs: 2000,
     sessionOptions: { pingIntervalMs: 50, deadAfterMs: 400 },
+    ...more,
   });
   open.push(connection);
   connection.retryNow();
@@ -60,7 +76,8 @@ describe('device connection', () => {
   it('redials at once when ICE fails, and sends an idempotent request in flight again', async () => {
     const edge = pairedEdge();
     const seen: ConnectionState[] = [];
-    const connection = connect(edge, seen);
+    let pathsLost = 0;
+    const connection = connect(edge, seen, { onPathLost: () => (pathsLost += 1) });
     await until(connection, 'online');
     const dialsBefore = edge.dials;
     edge.freeze(); // the old path carries nothing more, as after a network change
@@ -70,9 +87,48 @@ describe('device connection', () => {
     const response = await pending;
     expect(await response.text()).toBe('hello /api/after-move');
     expect(edge.dials).toBe(dialsBefore + 1);
+    expect(pathsLost).toBe(1);
     // Straight back to connecting: no backoff wait, and no "offline" shown in between.
     const after = new Set(seen.slice(lossAt).map((s) => s.kind));
     expect([...after].sort()).toEqual(['connecting', 'online']);
+  });
+
+  it('redials within the probe timeout when the old path is silent after a network change', async () => {
+    // Neither side gives up on the silence by itself here, and ICE says nothing at all:
+    // only the probe can tell.
+    const edge = pairedEdge({ deadAfterMs: 120_000 });
+    const seen: ConnectionState[] = [];
+    const connection = connect(edge, seen, {
+      sessionOptions: { pingIntervalMs: 60_000, deadAfterMs: 120_000 },
+    });
+    await until(connection, 'online');
+    const dialsBefore = edge.dials;
+    edge.freeze();
+    const pending = connection.fetch('/api/after-move');
+    const lossAt = seen.length;
+    const changedAt = Date.now();
+    connection.checkPath();
+    const response = await pending;
+    expect(await response.text()).toBe('hello /api/after-move');
+    const took = Date.now() - changedAt;
+    expect(took).toBeGreaterThanOrEqual(PATH_PROBE_TIMEOUT_MS - 50);
+    expect(took).toBeLessThan(PATH_PROBE_TIMEOUT_MS + 1000);
+    expect(edge.dials).toBe(dialsBefore + 1);
+    const after = new Set(seen.slice(lossAt).map((s) => s.kind));
+    expect([...after].sort()).toEqual(['connecting', 'online']);
+  });
+
+  it('keeps a session whose path still answers after a network change', async () => {
+    const edge = pairedEdge({ deadAfterMs: 120_000 });
+    const connection = connect(edge, [], {
+      sessionOptions: { pingIntervalMs: 60_000, deadAfterMs: 120_000 },
+    });
+    await until(connection, 'online');
+    const dialsBefore = edge.dials;
+    connection.checkPath();
+    await new Promise((r) => setTimeout(r, PATH_PROBE_TIMEOUT_MS + 200));
+    expect(connection.state.kind).toBe('online');
+    expect(edge.dials).toBe(dialsBefore);
   });
 
   it('counts a path lost when ICE stays disconnected past the grace', async () => {

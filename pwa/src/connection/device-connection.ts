@@ -16,6 +16,7 @@ import {
   DeviceOfflineError,
   describeConnectionError,
   isPermanentFailure,
+  isSessionLost,
   PathLostError,
 } from './errors';
 import { closeWhenChannelClosed, hangUp } from './hang-up';
@@ -44,6 +45,8 @@ export interface DeviceConnectionOptions {
   isVisible?: () => boolean;
   /** Session tuning (ping and dead timeouts, ...). Default: the session's own defaults. */
   sessionOptions?: ClientSessionSettings;
+  /** ICE lost the session's path (the phone may have changed networks); called before redialing. */
+  onPathLost?: () => void;
 }
 
 export interface DeviceConnection {
@@ -59,19 +62,25 @@ export interface DeviceConnection {
   reconnect(): void;
   /** The browser lost its network: stop dialing until `retryNow`. */
   markNetworkLost(): void;
+  /**
+   * The browser's network came back, maybe another one: the session must show within
+   * PATH_PROBE_TIMEOUT_MS that its path still carries, or it ends and redials at once.
+   */
+  checkPath(): void;
   /** Closes the connection for good. */
   close(): void;
 }
 
 const NO_NETWORK = 'This phone has no network. Reconnects when it is back online.';
 
+/**
+ * How long a session may take to answer after the phone's network changed, ms. A live path
+ * answers within a round trip (or is already delivering); ICE would take 5 s or more to
+ * notice a dead one, and the 2 s grace comes on top.
+ */
+export const PATH_PROBE_TIMEOUT_MS = 1_500;
+
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-/** Errors that end a session under a request: an idempotent one is sent once more. */
-const SESSION_LOST = new Set([
-  'PeerFetchSessionClosedError',
-  'PeerFetchSessionDeadError',
-  'PathLostError',
-]);
 
 /**
  * One device: dial, open a client session, keep it up. When the session dies it redials with
@@ -123,6 +132,7 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       const fetcher = createPeerFetch(session, { timeoutMs: options.requestTimeoutMs });
       // A lost path ends the session now: its idempotent requests are sent again once redialled.
       const stopWatch = watchPath(dialed.peerConnection, (why) => {
+        options.onPathLost?.();
         session.close(new PathLostError(why));
       });
       current = { dialed, session, fetcher, stopWatch };
@@ -231,9 +241,8 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       try {
         return await fetchOnce(input, init);
       } catch (error) {
-        const name = error instanceof Error ? error.name : '';
         const method = (init?.method ?? 'GET').toUpperCase();
-        if (!SESSION_LOST.has(name) || !IDEMPOTENT.has(method) || init?.signal?.aborted || closed)
+        if (!isSessionLost(error) || !IDEMPOTENT.has(method) || init?.signal?.aborted || closed)
           throw error;
         return fetchOnce(input, init);
       }
@@ -253,6 +262,16 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       if (state.kind === 'connecting') dialAbort?.abort(new DeviceOfflineError(NO_NETWORK));
       // The pending retry stays as a fallback; `online` brings it forward.
       else if (state.kind === 'retrying') setState({ kind: 'offline', reason: NO_NETWORK });
+    },
+    checkPath() {
+      const live = current;
+      if (!live) return;
+      void live.session.probe(PATH_PROBE_TIMEOUT_MS).then((alive) => {
+        if (!alive && current === live)
+          live.session.close(
+            new PathLostError('The network changed, and the old path to the device is gone.'),
+          );
+      });
     },
     close() {
       closed = true;

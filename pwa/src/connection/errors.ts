@@ -35,6 +35,18 @@ export class DeviceFailedError extends Error {
   override readonly name = 'DeviceFailedError';
 }
 
+/** Errors that end a session under a request: the device is likely back after a redial. */
+const SESSION_LOST = new Set([
+  'PeerFetchSessionClosedError',
+  'PeerFetchSessionDeadError',
+  'PathLostError',
+]);
+
+/** Whether `error` is the session ending under a request (an idempotent one may be sent again). */
+export function isSessionLost(error: unknown): boolean {
+  return error instanceof Error && SESSION_LOST.has(error.name);
+}
+
 /** Errors after which retrying by itself cannot help (the user or an update must act). */
 const PERMANENT = new Set(['PeerFetchUnsupportedVersionError', 'PeerFetchProtocolError']);
 

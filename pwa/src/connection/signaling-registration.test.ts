@@ -37,6 +37,11 @@ class FakePeer {
     this.reconnects += 1;
     this.disconnected = false;
   }
+  disconnect() {
+    if (this.disconnected) return;
+    this.disconnected = true;
+    this.emit('disconnected');
+  }
 }
 
 function peerError(type: string) {
@@ -149,6 +154,56 @@ describe('signaling client', () => {
     await tick(30);
     expect(peers[1]!.reconnects).toBe(1);
     expect(peers).toHaveLength(2);
+    client.stop();
+  });
+
+  it('renews a registered socket at once, keeping the peer and its connections', async () => {
+    const { client, peers, states } = setup();
+    peers[0]!.emit('open', peers[0]!.id);
+    await tick();
+    const waited = client.waitForPeer();
+    client.renew();
+    // A fresh socket for the same peer, with no backoff and no "lost" state in between.
+    expect(peers[0]!.reconnects).toBe(1);
+    expect(peers[0]!.destroyed).toBe(false);
+    expect(peers).toHaveLength(1);
+    expect(states.map((s) => s.kind)).toEqual(['connecting', 'ready', 'connecting']);
+    const later = client.waitForPeer();
+    peers[0]!.emit('open', peers[0]!.id);
+    await expect(later).resolves.toBe(peers[0]);
+    await expect(waited).resolves.toBe(peers[0]);
+    expect(client.state.kind).toBe('ready');
+    client.stop();
+  });
+
+  it('retries a renewed socket that fails at once quietly and soon, then shows the loss', async () => {
+    const { client, peers, states } = setup();
+    peers[0]!.emit('open', peers[0]!.id);
+    await tick();
+    // The new network's route is not there yet: the fresh socket fails at once, twice.
+    const fail = () => {
+      peers[0]!.emit('error', peerError('network'));
+      peers[0]!.disconnect();
+    };
+    client.renew();
+    fail();
+    expect(client.state.kind).toBe('connecting');
+    await tick(300);
+    expect(peers[0]!.reconnects).toBe(2);
+    fail();
+    await tick(300);
+    expect(peers[0]!.reconnects).toBe(3);
+    peers[0]!.emit('open', peers[0]!.id);
+    await tick();
+    expect(client.state.kind).toBe('ready');
+    expect(states.map((s) => s.kind)).not.toContain('retrying');
+    // A socket that keeps failing shows as lost after a few quick tries.
+    client.renew();
+    for (let i = 0; i < 5; i += 1) {
+      fail();
+      await tick(300);
+    }
+    expect(states.map((s) => s.kind)).toContain('retrying');
     client.stop();
   });
 

@@ -48,6 +48,13 @@ export interface SignalingRegistration {
   listNearbyEdges(signal?: AbortSignal): Promise<RoomMember[]>;
   /** Retry now instead of waiting out the backoff (network back, app in front). */
   retryNow(): void;
+  /**
+   * The phone changed networks: register again over a fresh socket, keeping the id and the
+   * open peer connections. A socket of the old network is dead and does not know it (no
+   * packet of it is ever answered, so nothing closes it for minutes), and dials through it
+   * would never reach the device.
+   */
+  renew(): void;
   /** Leaves the signaling server and stops retrying. */
   stop(): void;
 }
@@ -58,6 +65,14 @@ const FATAL_PEER_ERRORS: Record<string, string> = {
   'invalid-key': 'The signaling server refused the server key. Check the key in Settings.',
   'ssl-unavailable': 'The signaling server needs a secure (https) address.',
 };
+
+/**
+ * A socket renew() opens may fail at once: the phone's new network can be up (the browser
+ * says `online`) a moment before its route is. Such a failure is retried this soon, this
+ * many times, still "connecting", before it shows as a lost server.
+ */
+const RENEW_RETRY_MS = 250;
+const RENEW_QUIET_RETRIES = 4;
 
 /** A fresh identity for a new installation: a PeerJS id and the token that holds it. */
 export function newIdentity(): { id: string; token: string } {
@@ -82,6 +97,10 @@ export function createSignalingRegistration(
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let joined = false;
+  /** Set while renew() drops the socket on purpose: not a loss to retry with backoff. */
+  let renewing = false;
+  /** Failures left to retry quietly since renew() (see RENEW_QUIET_RETRIES). */
+  let quietRetries = 0;
   let iceRefresh: IceRefresh | undefined;
   let waiters: Array<{ resolve: (peer: Peer) => void; reject: (error: Error) => void }> = [];
 
@@ -120,7 +139,8 @@ export function createSignalingRegistration(
     peer = created;
     created.on('open', () => void onOpen(created));
     created.on('disconnected', () => {
-      if (peer === created) scheduleRetry(`Lost the connection to ${options.url.host}.`);
+      if (peer === created && !renewing)
+        scheduleRetry(`Lost the connection to ${options.url.host}.`);
     });
     created.on('close', () => {
       if (peer === created) scheduleRetry(`Lost the connection to ${options.url.host}.`);
@@ -161,12 +181,21 @@ export function createSignalingRegistration(
     const iceServers = await iceRefresh.ready;
     if (peer !== opened || opened.disconnected) return;
     attempt = 0;
+    quietRetries = 0;
     setState({ kind: 'ready', peerId, iceServerCount: iceServers.length });
   }
 
   function scheduleRetry(reason: string) {
     if (stopped || state.kind === 'failed') return;
     if (state.kind === 'retrying' && retryTimer !== undefined) return;
+    if (state.kind === 'connecting' && quietRetries > 0) {
+      // One failure may be reported twice (an error, then `disconnected`): one retry.
+      if (retryTimer === undefined) {
+        quietRetries -= 1;
+        retryTimer = setTimeout(start, RENEW_RETRY_MS);
+      }
+      return;
+    }
     attempt += 1;
     const delay = backoffDelayMs(attempt - 1, options.backoff);
     retryTimer = setTimeout(start, delay);
@@ -208,6 +237,19 @@ export function createSignalingRegistration(
     retryNow() {
       if (stopped || state.kind === 'ready' || state.kind === 'connecting') return;
       attempt = 0;
+      start();
+    },
+    renew() {
+      if (stopped || state.kind === 'failed') return;
+      // While retrying there is no socket to drop: this is then a retry without the wait.
+      if (state.kind !== 'retrying' && peer && !peer.destroyed && !peer.disconnected) {
+        // PeerJS keeps the peer's connections open across disconnect() and reconnect().
+        renewing = true;
+        peer.disconnect();
+        renewing = false;
+      }
+      attempt = 0;
+      quietRetries = RENEW_QUIET_RETRIES;
       start();
     },
     stop() {

@@ -43,6 +43,37 @@ describe('runSpeedTest', () => {
     expect(result.seconds).toBeCloseTo(0.25);
     expect(result.mibPerSecond).toBeCloseTo(10);
   });
+  it('reads on after the session is lost mid-body, keeping the bytes so far', async () => {
+    const device = fakeDevice({ 'big.jpg': MIB });
+    let cut = false;
+    const fetch = async (path: string, init?: RequestInit) => {
+      const response = await device.fetch(path, init);
+      if (cut || path.startsWith('/api/media?')) return response;
+      cut = true;
+      // Half the file, then the session ends under the read.
+      const lost = Object.assign(new Error('path lost'), { name: 'PathLostError' });
+      let pulls = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (pulls++ === 0) controller.enqueue(new Uint8Array(MIB / 2));
+          else controller.error(lost);
+        },
+      });
+      return new Response(body, { status: 206 });
+    };
+    const resumeAfter = (error: unknown) => (error as Error).name === 'PathLostError';
+    const result = await runSpeedTest({ bytes: 2 * MIB, fetch, resumeAfter });
+    expect(result.bytes).toBe(2 * MIB);
+    expect(device.requests.slice(1)).toEqual([
+      `/api/media/big.jpg bytes=0-${MIB - 1}`,
+      `/api/media/big.jpg bytes=0-${MIB - 1}`,
+      `/api/media/big.jpg bytes=0-${MIB / 2 - 1}`,
+    ]);
+    // Without resumeAfter the same loss fails the test.
+    cut = false;
+    await expect(runSpeedTest({ bytes: 2 * MIB, fetch })).rejects.toThrow('path lost');
+  });
+
   it('explains why it cannot run on a device without media', async () => {
     await expect(runSpeedTest({ bytes: MIB, fetch: fakeDevice({}).fetch })).rejects.toThrow(
       /media folder is empty/,

@@ -17,8 +17,16 @@ export interface SpeedTestOptions {
   signal?: AbortSignal;
   /** Progress callback with bytes so far. */
   onProgress?: (bytes: number) => void;
+  /**
+   * Errors after which the download goes on with a new request, keeping the bytes so far
+   * (the session ended under a read, and the device connection redials). Default: none.
+   */
+  resumeAfter?: (error: unknown) => boolean;
   now?: () => number;
 }
+
+/** How many lost reads one speed test resumes before it fails. */
+const MAX_RESUMES = 3;
 
 /**
  * Measures download speed from the device by reading its largest media file (as byte ranges,
@@ -44,25 +52,32 @@ export async function runSpeedTest(options: SpeedTestOptions): Promise<SpeedTest
 
   let received = 0;
   let rounds = 0;
+  let resumes = 0;
   const started = now();
   while (received < options.bytes) {
     const want = Math.min(largest.size, options.bytes - received);
-    const response = await options.fetch(largest.url, {
-      headers: { range: `bytes=0-${want - 1}`, 'cache-control': 'no-store' },
-      signal: options.signal,
-    });
-    if (!response.ok || !response.body) {
-      await response.body?.cancel();
-      throw new Error(`The device answered ${response.status} while sending ${largest.name}.`);
+    try {
+      const response = await options.fetch(largest.url, {
+        headers: { range: `bytes=0-${want - 1}`, 'cache-control': 'no-store' },
+        signal: options.signal,
+      });
+      if (!response.ok || !response.body) {
+        await response.body?.cancel();
+        throw new Error(`The device answered ${response.status} while sending ${largest.name}.`);
+      }
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received += value.byteLength;
+        options.onProgress?.(received);
+      }
+      rounds += 1;
+    } catch (error) {
+      const resumable = options.resumeAfter?.(error) && !options.signal?.aborted;
+      if (!resumable || resumes >= MAX_RESUMES) throw error;
+      resumes += 1;
     }
-    const reader = response.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      received += value.byteLength;
-      options.onProgress?.(received);
-    }
-    rounds += 1;
   }
   const seconds = Math.max(1e-6, (now() - started) / 1000);
   return {

@@ -36,6 +36,8 @@ export interface FakeEdgeOptions {
   code?: string;
   /** Pairing attempts before the window closes. Default 5. */
   maxAttempts?: number;
+  /** How long the edge's sessions wait for a silent phone before they end, ms. Default 400. */
+  deadAfterMs?: number;
 }
 
 export function createFakeEdge(options: FakeEdgeOptions = {}) {
@@ -79,7 +81,7 @@ export function createFakeEdge(options: FakeEdgeOptions = {}) {
         role: 'server',
         maxMessageSize: 262144,
         pingIntervalMs: 50,
-        deadAfterMs: 400,
+        deadAfterMs: options.deadAfterMs ?? 400,
         authenticate: edgeAuthenticator({
           binding,
           edgeName: EDGE_NAME,

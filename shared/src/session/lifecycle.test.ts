@@ -67,6 +67,29 @@ describe('liveness', () => {
     await sleep(500);
     expect(await (await connection.client.fetch('/')).text()).toBe('still here');
   });
+
+  it('probes the peer on demand: true at its first answer, false when nothing comes back', async () => {
+    connection = connectInMemory(async () => new Response('x'), {
+      channel: { latencyMs: 10 },
+      // Idle pings far apart: only the probe's own ping can answer within the test.
+      client: { pingIntervalMs: 60_000 },
+      server: { pingIntervalMs: 60_000 },
+    });
+    await connection.clientSession.ready;
+    let started = Date.now();
+    expect(await connection.clientSession.probe(1000)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(200);
+
+    connection.serverChannel.blackhole = true;
+    connection.clientChannel.blackhole = true;
+    started = Date.now();
+    expect(await connection.clientSession.probe(150)).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(connection.clientSession.isClosed).toBe(false);
+
+    connection.clientSession.close();
+    expect(await connection.clientSession.probe(1000)).toBe(false);
+  });
 });
 
 describe('closing', () => {

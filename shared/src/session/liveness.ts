@@ -20,6 +20,8 @@ export class Liveness {
   #nextPingId = 1;
   readonly #pingsInFlight = new Map<number, number>();
   #rttMs: number | undefined;
+  /** Pending probe() calls, each told as soon as anything arrives. */
+  readonly #probes = new Set<(alive: boolean) => void>();
 
   constructor(options: LivenessOptions) {
     this.#options = options;
@@ -38,6 +40,25 @@ export class Liveness {
   /** Anything from the peer proves it is alive. */
   received(): void {
     this.#lastReceived = Date.now();
+    if (this.#probes.size > 0) this.#settleProbes(true);
+  }
+
+  /**
+   * Whether the peer still answers now (after a network change, say): pings at once and
+   * resolves true as soon as anything arrives from the peer, false if nothing does within
+   * `timeoutMs` (or the session stops first).
+   */
+  probe(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      const settle = (alive: boolean) => {
+        clearTimeout(timer);
+        this.#probes.delete(settle);
+        resolve(alive);
+      };
+      this.#probes.add(settle);
+      this.#ping();
+    });
   }
 
   pong(id: number): void {
@@ -52,6 +73,11 @@ export class Liveness {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#pingsInFlight.clear();
+    this.#settleProbes(false);
+  }
+
+  #settleProbes(alive: boolean): void {
+    for (const settle of [...this.#probes]) settle(alive);
   }
 
   #tick(): void {
@@ -63,16 +89,18 @@ export class Liveness {
     }
     const { pingIntervalMs } = this.#options;
     const rttAge = Date.now() - this.#lastPong;
-    if (silentFor >= pingIntervalMs * 0.8 || rttAge >= pingIntervalMs * 2) {
-      const id = this.#nextPingId;
-      this.#nextPingId = (this.#nextPingId % 0xffff_ffff) + 1;
-      // Only the few most recent pings matter for RTT; forget older ones.
-      if (this.#pingsInFlight.size > 8) this.#pingsInFlight.clear();
-      this.#pingsInFlight.set(id, Date.now());
-      this.#options.sendPing(id);
-    }
+    if (silentFor >= pingIntervalMs * 0.8 || rttAge >= pingIntervalMs * 2) this.#ping();
     const untilDead = this.#options.deadAfterMs - silentFor;
     this.#arm(Math.min(this.#jittered(), untilDead));
+  }
+
+  #ping(): void {
+    const id = this.#nextPingId;
+    this.#nextPingId = (this.#nextPingId % 0xffff_ffff) + 1;
+    // Only the few most recent pings matter for RTT; forget older ones.
+    if (this.#pingsInFlight.size > 8) this.#pingsInFlight.clear();
+    this.#pingsInFlight.set(id, Date.now());
+    this.#options.sendPing(id);
   }
 
   #arm(delayMs: number): void {

@@ -34,6 +34,11 @@ export interface Session {
   readonly rttMs: number | undefined;
   /** Frame size in use after the handshake. */
   readonly maxFrameSize: number;
+  /**
+   * Whether the peer still answers (after a network change, say): a ping now, true as soon
+   * as anything arrives, false if nothing does within `timeoutMs` or the session is not open.
+   */
+  probe(timeoutMs: number): Promise<boolean>;
   /** Closes cleanly; pending exchanges fail with SessionClosedError (or `reason`). */
   close(reason?: Error): void;
 }
@@ -140,6 +145,11 @@ export class PeerFetchSession implements Session {
   }
   get maxFrameSize(): number {
     return this.#handshake.maxFrameSize;
+  }
+
+  probe(timeoutMs: number): Promise<boolean> {
+    if (this.#state !== 'open') return Promise.resolve(false);
+    return this.#liveness.probe(timeoutMs);
   }
 
   close(reason?: Error): void {
