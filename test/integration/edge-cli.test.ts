@@ -245,6 +245,37 @@ describe('peerfetch fetch uploads', () => {
     expect(opened.path).toBe('direct');
   });
 
+  it('fetches from the only paired device when --device is left out', async () => {
+    const result = await runClientCli(['fetch', '/up/echo'], { configHome: dir });
+    expect(result.stderr.toString()).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('answers a usage mistake with one line and a hint, exit 2, and tells its --version', async () => {
+    const bad = await runClientCli(['fetch', '--signaling', 'notaurl', '/x'], { configHome: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.toString()).toBe(
+      "error: option '--signaling <url>' argument 'notaurl' is invalid. Give the http:// or https:// address of the signaling server, like https://peerfetch.example.org.\n(run `peerfetch --help` for usage)\n",
+    );
+    const missing = await runClientCli(['fetch'], { configHome: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.toString().trim().split('\n')).toHaveLength(2);
+    const version = await runClientCli(['--version'], { configHome: dir });
+    expect(version.code).toBe(0);
+    expect(version.stdout.toString().trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('says when nothing answers at the signaling address', async () => {
+    const result = await runClientCli(
+      ['fetch', '--signaling', 'http://127.0.0.1:9', '--timeout', '5000', '/x'],
+      { configHome: dir },
+    );
+    expect(result.code).toBe(7);
+    expect(result.stderr.toString()).toBe(
+      'peerfetch: cannot register with http://127.0.0.1:9: nothing answers there (check the address, and that the server is running)\n',
+    );
+  });
+
   it('refuses a malformed header with exit code 2', async () => {
     const result = await runClientCli(['fetch', '--device', edge.peerId, '-H', 'nocolon', '/x'], {
       configHome: dir,

@@ -8,16 +8,17 @@ import { hostname } from 'node:os';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DEFAULT_PEERJS_KEY, describePathKind, importPairingKey } from '@peerfetch/shared';
-import { Command, Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { connectToDevice, type DeviceConnection } from '../client/connect.js';
-import { devicesPath, findDevice, readDevices } from '../client/devices-store.js';
+import { chooseDevice, devicesPath, readDevices } from '../client/devices-store.js';
 import { describeFailure, InterruptedError } from './client-errors.js';
 import { listDevices, pair } from './client-pairing.js';
 import { buildRequestInit, UsageError } from './fetch-request.js';
+import { cliProgram } from './program.js';
 
 interface FetchOptions {
   signaling?: string;
-  device: string;
+  device?: string;
   key: string;
   request?: string;
   header: string[];
@@ -41,7 +42,7 @@ function headText(response: Response): string {
 /** Connects with the stored pairing of `--device` (its signaling URL unless overridden). */
 async function connectStored(options: FetchOptions): Promise<DeviceConnection> {
   const file = await readDevices(devicesPath(process.env));
-  const device = findDevice(file, options.device);
+  const device = chooseDevice(file, options.device);
   return connectToDevice({
     signalingUrl: options.signaling ?? device.signalingUrl,
     key: options.key,
@@ -136,8 +137,18 @@ async function runAndExit(run: () => Promise<number>) {
 const positiveInt = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0)
-    throw new UsageError('--timeout must be a positive whole number');
+    throw new InvalidArgumentError('It must be a positive whole number of milliseconds.');
   return n;
+};
+/** `--signaling`: an http(s) URL, or a usage error that says what is expected. */
+const signalingUrl = (v: string) => {
+  const url = URL.parse(v);
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new InvalidArgumentError(
+      'Give the http:// or https:// address of the signaling server, like https://peerfetch.example.org.',
+    );
+  }
+  return v;
 };
 const timeoutOption = () =>
   new Option('--timeout <ms>', 'connect timeout in ms').default(20_000).argParser(positiveInt);
@@ -148,17 +159,16 @@ const keyOption = () =>
     process.env.PEERFETCH_SIGNALING_KEY ?? DEFAULT_PEERJS_KEY,
   );
 
-const program = new Command('peerfetch')
-  .description('Talk to a PeerFetch device over WebRTC.')
-  .showHelpAfterError();
+const program = cliProgram('peerfetch', 'Talk to a PeerFetch device over WebRTC.');
 
 program
   .command('pair')
   .description('pair with a device using the code it shows, and store the pairing')
-  .requiredOption(
-    '--signaling <url>',
-    'signaling server base URL',
-    process.env.PEERFETCH_SIGNALING_URL,
+  .addOption(
+    new Option('--signaling <url>', 'signaling server base URL')
+      .default(process.env.PEERFETCH_SIGNALING_URL)
+      .argParser(signalingUrl)
+      .makeOptionMandatory(),
   )
   .option(
     '--device <id>',
@@ -191,10 +201,15 @@ program
   .command('fetch')
   .description('send one HTTP request to a paired device and print the response body')
   .argument('<path>', 'request path on the device, such as /api/device')
-  .requiredOption('--device <name-or-id>', 'a paired device (see `peerfetch devices`)')
   .option(
-    '--signaling <url>',
-    'signaling server base URL (default: the one stored with the pairing)',
+    '--device <name-or-id>',
+    'a paired device (default: the only one; see `peerfetch devices`)',
+  )
+  .addOption(
+    new Option(
+      '--signaling <url>',
+      'signaling server base URL (default: the one stored with the pairing)',
+    ).argParser(signalingUrl),
   )
   .addOption(keyOption())
   .option('-X, --request <method>', 'request method (default GET, or POST with -d)')
@@ -213,5 +228,4 @@ program
   .addOption(timeoutOption())
   .action((path: string, options: FetchOptions) => runAndExit(() => runFetch(path, options)));
 
-program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 await program.parseAsync();

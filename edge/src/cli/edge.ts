@@ -5,7 +5,7 @@
  * `start` serves from a child process that a supervisor replaces if it crashes (supervise.ts).
  */
 import { join } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { EdgeConfigError, loadConfig, loadStateDir } from '../config/load.js';
 import type { ConfigFlags } from '../config/sources.js';
 import { type ControlCall, callControl, ServiceNotRunningError } from '../control/client.js';
@@ -14,6 +14,7 @@ import { createLogger } from '../logger.js';
 import { agentVersion } from '../version.js';
 import { formatTable, runDoctor } from './doctor.js';
 import { clientsCommand, pairCommand, unpairCommand } from './pairing-commands.js';
+import { cliProgram } from './program.js';
 import { announceReady, reportClients, runSupervised, standBy } from './supervise.js';
 
 /** Time allowed for a clean shutdown before exiting anyway. */
@@ -129,10 +130,10 @@ async function control(options: ConfigFlags, run: (call: ControlCall) => Promise
   process.stdout.write(`${text}\n`);
 }
 
-const program = new Command('peerfetch-edge')
-  .description('PeerFetch edge agent: serves local HTTP APIs to paired phones over WebRTC.')
-  .version(agentVersion())
-  .showHelpAfterError();
+const program = cliProgram(
+  'peerfetch-edge',
+  'PeerFetch edge agent: serves local HTTP APIs to paired phones over WebRTC.',
+);
 
 withConfigFlags(program.command('start').description('run the edge agent in the foreground'))
   .option(
@@ -174,5 +175,4 @@ withConfigFlags(
   control(options, (call) => unpairCommand(call, client)),
 );
 
-program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 await program.parseAsync();

@@ -107,14 +107,20 @@ function byDeadline<T>(
   });
 }
 
+/** PeerJS error types of a signaling server that cannot be reached at all. */
+const UNREACHABLE = new Set(['network', 'socket-error', 'socket-closed', 'server-error']);
+
 function register(peer: Peer, signalingUrl: string): Promise<void> {
   return new Promise((resolve, reject) => {
     peer.once('open', () => resolve());
     peer.once('error', (error) => {
-      const refused = (error as { type?: string }).type === 'unavailable-id';
-      const why = refused
-        ? `it reserves this client's id ${peer.id} for another token (${error.message})`
-        : error.message;
+      const type = (error as { type?: string }).type ?? '';
+      const why =
+        type === 'unavailable-id'
+          ? `it reserves this client's id ${peer.id} for another token (${error.message})`
+          : UNREACHABLE.has(type)
+            ? 'nothing answers there (check the address, and that the server is running)'
+            : error.message;
       reject(new ConnectError(`cannot register with ${signalingUrl}: ${why}`));
     });
   });

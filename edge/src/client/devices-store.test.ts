@@ -3,6 +3,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  chooseDevice,
   DevicesError,
   devicesPath,
   findDevice,
@@ -68,6 +69,20 @@ describe('devices store', () => {
     expect(findDevice(file, 'NAS').id).toBe('edge-c');
     expect(() => findDevice(file, 'Pi')).toThrow(/several paired devices are named "Pi"/);
     expect(() => findDevice(file, 'toaster')).toThrow(DevicesError);
+  });
+
+  it('takes the only paired device when none is named, and lists them when there are several', () => {
+    const client = { id: `client${'0'.repeat(24)}`, token: 'x'.repeat(16) };
+    const one = { version: 1 as const, client, devices: [device('edge-a', 'Pi')] };
+    expect(chooseDevice(one, undefined).id).toBe('edge-a');
+    expect(chooseDevice(one, 'Pi').id).toBe('edge-a');
+    expect(() => chooseDevice({ ...one, devices: [] }, undefined)).toThrow(
+      /no device is paired yet/,
+    );
+    const two = { ...one, devices: [device('edge-a', 'Pi'), device('edge-b', 'NAS')] };
+    expect(() => chooseDevice(two, undefined)).toThrow(
+      /several devices are paired; choose one with --device:\n {2}edge-a {2}Pi\n {2}edge-b {2}NAS/,
+    );
   });
 
   it('refuses a corrupt file', async () => {

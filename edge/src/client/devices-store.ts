@@ -115,3 +115,14 @@ export function findDevice(file: DevicesFile, idOrName: string): StoredDevice {
     `no paired device has the id or name "${idOrName}"; pair first with \`peerfetch pair\` (see \`peerfetch devices\`)`,
   );
 }
+
+/** The device `--device` names, or the only paired one when it names none. */
+export function chooseDevice(file: DevicesFile, idOrName: string | undefined): StoredDevice {
+  if (idOrName !== undefined) return findDevice(file, idOrName);
+  if (file.devices.length === 1) return file.devices[0]!;
+  if (file.devices.length === 0) {
+    throw new DevicesError('no device is paired yet; pair first with `peerfetch pair`');
+  }
+  const list = file.devices.map((d) => `  ${d.id}  ${d.name}`).join('\n');
+  throw new DevicesError(`several devices are paired; choose one with --device:\n${list}`);
+}
