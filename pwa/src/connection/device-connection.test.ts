@@ -1,160 +1,14 @@
 import { AuthenticationError } from '@peerfetch/shared';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createFakeEdge,
-  type FakeEdge,
-  type FakeEdgeOptions,
-  PHONE_ID,
-  randomPairing,
-} from '../testing/fake-edge';
+import { describe, expect, it } from 'vitest';
+import { deviceConnectionHarness, until } from '../testing/device-connection-harness';
+import { createFakeEdge, PHONE_ID, randomPairing } from '../testing/fake-edge';
 import type { ConnectionState } from './connection-state';
-import {
-  createDeviceConnection,
-  type DeviceConnection,
-  type DeviceConnectionOptions,
-  PATH_PROBE_TIMEOUT_MS,
-} from './device-connection';
+import { createDeviceConnection } from './device-connection';
 
-/** This phone's pairing with the fake edge (both sides hold the same key). */
-let pairing: Awaited<ReturnType<typeof randomPairing>>;
-beforeEach(async () => {
-  pairing = await randomPairing();
-});
-
-/** A fake edge that already knows this phone. */
-function pairedEdge(options: FakeEdgeOptions = {}): FakeEdge {
-  const edge = createFakeEdge(options);
-  edge.clients.set(PHONE_ID, { name: 'My phone', key: pairing.raw });
-  return edge;
-}
-
-function until(
-  connection: DeviceConnection,
-  kind: ConnectionState['kind'],
-  ms = 5000,
-): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (connection.state.kind === kind) resolve();
-      else if (Date.now() - started > ms)
-        reject(new Error(`state stayed ${JSON.stringify(connection.state)}`));
-      else setTimeout(check, 10);
-    };
-    check();
-  });
-}
-
-const open: DeviceConnection[] = [];
-afterEach(() => {
-  for (const c of open.splice(0)) c.close();
-});
-
-function connect(
-  edge: FakeEdge,
-  seen: ConnectionState[] = [],
-  more: Partial<DeviceConnectionOptions> = {},
-) {
-  const connection = createDeviceConnection({
-    deviceId: 'edge-1',
-    link: edge.link,
-    clientName: 'My phone',
-    credentials: () => ({ key: pairing.key }),
-    onState: (s) => seen.push(s),
-    backoff: { initialMs: 40, maxMs: 120, jitter: 0 },
-    statsIntervalMs: 30,
-    requestWaitMs: 2000,
-    sessionOptions: { pingIntervalMs: 50, deadAfterMs: 400 },
-    ...more,
-  });
-  open.push(connection);
-  connection.retryNow();
-  return connection;
-}
+const harness = deviceConnectionHarness();
+const { pairedEdge, connect } = harness;
 
 describe('device connection', () => {
-  it('redials at once when ICE fails, and sends an idempotent request in flight again', async () => {
-    const edge = pairedEdge();
-    const seen: ConnectionState[] = [];
-    let pathsLost = 0;
-    const connection = connect(edge, seen, { onPathLost: () => (pathsLost += 1) });
-    await until(connection, 'online');
-    const dialsBefore = edge.dials;
-    edge.freeze(); // the old path carries nothing more, as after a network change
-    const pending = connection.fetch('/api/after-move');
-    const lossAt = seen.length;
-    edge.iceState('failed');
-    const response = await pending;
-    expect(await response.text()).toBe('hello /api/after-move');
-    expect(edge.dials).toBe(dialsBefore + 1);
-    expect(pathsLost).toBe(1);
-    // Straight back to connecting: no backoff wait, and no "offline" shown in between.
-    const after = new Set(seen.slice(lossAt).map((s) => s.kind));
-    expect([...after].sort()).toEqual(['connecting', 'online']);
-  });
-
-  it('redials within the probe timeout when the old path is silent after a network change', async () => {
-    // Neither side gives up on the silence by itself here, and ICE says nothing at all:
-    // only the probe can tell.
-    const edge = pairedEdge({ deadAfterMs: 120_000 });
-    const seen: ConnectionState[] = [];
-    const connection = connect(edge, seen, {
-      sessionOptions: { pingIntervalMs: 60_000, deadAfterMs: 120_000 },
-    });
-    await until(connection, 'online');
-    const dialsBefore = edge.dials;
-    edge.freeze();
-    const pending = connection.fetch('/api/after-move');
-    const lossAt = seen.length;
-    const changedAt = Date.now();
-    connection.checkPath();
-    const response = await pending;
-    expect(await response.text()).toBe('hello /api/after-move');
-    const took = Date.now() - changedAt;
-    expect(took).toBeGreaterThanOrEqual(PATH_PROBE_TIMEOUT_MS - 50);
-    expect(took).toBeLessThan(PATH_PROBE_TIMEOUT_MS + 1000);
-    expect(edge.dials).toBe(dialsBefore + 1);
-    const after = new Set(seen.slice(lossAt).map((s) => s.kind));
-    expect([...after].sort()).toEqual(['connecting', 'online']);
-  });
-
-  it('keeps a session whose path still answers after a network change', async () => {
-    const edge = pairedEdge({ deadAfterMs: 120_000 });
-    const connection = connect(edge, [], {
-      sessionOptions: { pingIntervalMs: 60_000, deadAfterMs: 120_000 },
-    });
-    await until(connection, 'online');
-    const dialsBefore = edge.dials;
-    connection.checkPath();
-    await new Promise((r) => setTimeout(r, PATH_PROBE_TIMEOUT_MS + 200));
-    expect(connection.state.kind).toBe('online');
-    expect(edge.dials).toBe(dialsBefore);
-  });
-
-  it('counts a path lost when ICE stays disconnected past the grace', async () => {
-    const edge = pairedEdge();
-    const connection = connect(edge);
-    await until(connection, 'online');
-    const dialsBefore = edge.dials;
-    edge.iceState('disconnected');
-    await new Promise((r) => setTimeout(r, 2500));
-    await until(connection, 'online');
-    expect(edge.dials).toBe(dialsBefore + 1);
-  });
-
-  it('keeps the session through an ICE blip shorter than the grace', async () => {
-    const edge = pairedEdge();
-    const connection = connect(edge);
-    await until(connection, 'online');
-    const dialsBefore = edge.dials;
-    edge.iceState('disconnected');
-    await new Promise((r) => setTimeout(r, 500));
-    edge.iceState('connected');
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(connection.state.kind).toBe('online');
-    expect(edge.dials).toBe(dialsBefore);
-  });
-
   it('goes online, answers requests, and reports RTT and a direct path', async () => {
     const edge = pairedEdge();
     const seen: ConnectionState[] = [];
@@ -238,7 +92,7 @@ describe('device connection', () => {
       onState: () => undefined,
       backoff: { initialMs: 10, maxMs: 10, jitter: 0 },
     });
-    open.push(connection);
+    harness.closeAfter(connection);
     connection.retryNow();
     await until(connection, 'failed');
     await new Promise((r) => setTimeout(r, 100));
@@ -287,7 +141,7 @@ describe('device connection authentication', () => {
     const connection = connect(edge);
     await until(connection, 'failed');
     // The real edge is back under its id: the user retries and it proves itself.
-    edge.clients.set(PHONE_ID, { name: 'My phone', key: pairing.raw });
+    edge.clients.set(PHONE_ID, { name: 'My phone', key: harness.pairing.raw });
     connection.reconnect();
     await until(connection, 'online');
     expect(edge.dials).toBe(2);
@@ -305,7 +159,7 @@ describe('device connection authentication', () => {
       onState: () => undefined,
       backoff: { initialMs: 10, maxMs: 10, jitter: 0 },
     });
-    open.push(connection);
+    harness.closeAfter(connection);
     connection.retryNow();
     await until(connection, 'failed');
     expect(connection.state).toMatchObject({ auth: 'not-paired', reason: /pair again/i });
