@@ -5,6 +5,7 @@ import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { createAppRouter } from './router';
+import { hasSecureContext, showSecureContextHelp } from './secure-context';
 import { type AppServices, servicesKey } from './services';
 import { openAppDb } from './storage/db';
 import { useDevicesStore } from './stores/devices';
@@ -49,10 +50,13 @@ async function start() {
   }
 }
 
-start().catch((error: unknown) => {
-  const root = document.getElementById('app');
-  if (root) {
-    root.textContent = `PeerFetch could not start: ${error instanceof Error ? error.message : String(error)}. Reload the page; if this keeps happening, clear the site's data in your browser settings.`;
-    root.className = 'fatal';
-  }
-});
+const root = document.getElementById('app');
+if (!hasSecureContext(window)) {
+  if (root) showSecureContextHelp(root, window.location);
+} else
+  start().catch((error: unknown) => {
+    if (root) {
+      root.textContent = `PeerFetch could not start: ${error instanceof Error ? error.message : String(error)}. Reload the page; if this keeps happening, clear the site's data in your browser settings.`;
+      root.className = 'fatal';
+    }
+  });
