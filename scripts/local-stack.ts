@@ -8,16 +8,18 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { edgeStateDir, repoRoot, stateDir } from './local-state.js';
 import { ensureSampleMedia } from './sample-media.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// PEERFETCH_STATE moves the state folder (tests use a temporary one).
-const state = process.env.PEERFETCH_STATE ?? join(root, '.state');
+const root = repoRoot;
+const state = stateDir;
 const port = Number(process.env.PORT ?? 8080);
-const appUrl = `http://localhost:${port}/`;
+// The edge reaches the server at this same origin, so the pairing links it prints open the
+// app where it already runs (the browser keeps each origin's devices apart).
+const origin = `http://localhost:${port}`;
+const appUrl = `${origin}/`;
 const children: ChildProcess[] = [];
 let stopping = false;
 
@@ -144,9 +146,9 @@ startProcess(
     'edge/dist/cli/edge.js',
     'start',
     '--signaling',
-    `http://127.0.0.1:${port}`,
+    origin,
     '--state-dir',
-    join(state, 'edge'),
+    edgeStateDir,
     '--media-dir',
     mediaDir,
     '--name',
@@ -158,6 +160,7 @@ startProcess(
       say(`Edge "${hostname()} (PeerFetch demo)" is online. In the app: Add device.`);
     else if (line.msg === 'pairing window open') {
       say(`Pairing code: ${String(line.code)}   (or open ${String(line.link)})`);
+      say('  A new pairing window later, in another terminal: npm run pair');
     } else if (typeof line.level === 'number' && line.level >= 40)
       say(`[edge] ${String(line.msg)}`);
   },

@@ -73,9 +73,33 @@ describe('the one-command local stack', () => {
     });
 
     await waitForOutput(child, () => output, /is online/, 60_000);
-    const [, code] = await waitForOutput(child, () => output, /Pairing code: (\d{6})/, 10_000);
+    const [, code, link] = await waitForOutput(
+      child,
+      () => output,
+      /Pairing code: (\d{6}) {3}\(or open (\S+)\)/,
+      10_000,
+    );
     expect(code).toMatch(/^\d{6}$/);
-    expect(output).toContain(`http://localhost:${port}/`);
+    expect(output).toContain(`Open the app:   http://localhost:${port}/`);
+    // The link opens the app at the same origin: the browser keeps each origin's devices apart.
+    expect(new URL(link!).origin).toBe(`http://localhost:${port}`);
+    expect(output).toContain('npm run pair');
+
+    // `npm run pair` finds the stack's edge without flags and opens a new window.
+    const paired = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const pair = spawn(process.execPath, ['--import', 'tsx', 'scripts/pair.ts', '--json'], {
+        cwd: repoRoot,
+        env: { ...process.env, PEERFETCH_STATE: state },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      pair.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      pair.once('exit', (exitCode) => resolve({ code: exitCode, out }));
+    });
+    expect(paired.code).toBe(0);
+    expect(JSON.parse(paired.out)).toMatchObject({ code: expect.stringMatching(/^\d{6}$/) });
 
     const app = await fetch(`http://127.0.0.1:${port}/`);
     expect(app.status).toBe(200);
