@@ -62,9 +62,15 @@ const routes: RouteRecordRaw[] = [
 ];
 
 export function createAppRouter() {
-  return createRouter({
+  const router = createRouter({
     history: createWebHashHistory(),
     routes,
     scrollBehavior: () => ({ top: 0 }),
   });
+  // Each screen its own title: tabs, history and screen readers tell them apart.
+  router.afterEach((to) => {
+    const title = to.meta.title;
+    document.title = typeof title === 'string' ? `${title} · PeerFetch` : 'PeerFetch';
+  });
+  return router;
 }

@@ -55,9 +55,24 @@ async function main(): Promise<void> {
   try {
     await server.listen();
   } catch (error) {
-    logger.fatal({ err: error }, 'cannot listen');
+    const why = cannotListen(error, config.port, config.host);
+    // One line a person can act on, on the terminal; the log keeps the details.
+    if (why) process.stderr.write(`peerfetch-signaling: ${why}\n`);
+    logger.fatal({ err: error }, why ?? 'cannot listen');
     process.exit(1);
   }
+}
+
+/** What to do about a port that cannot be listened on, or undefined for other failures. */
+function cannotListen(error: unknown, port: number, host: string | undefined): string | undefined {
+  const where = `port ${port}${host ? ` on ${host}` : ''}`;
+  const code = (error as { code?: string }).code;
+  if (code === 'EADDRINUSE')
+    return `${where} is already in use by another program: stop it, or set PORT to a free port`;
+  if (code === 'EACCES')
+    return `${where} needs privileges this user does not have: set PORT to 1024 or above`;
+  if (code === 'EADDRNOTAVAIL') return `${where}: no such address on this machine; check HOST`;
+  return undefined;
 }
 
 main().catch((error: unknown) => {

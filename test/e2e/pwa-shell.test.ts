@@ -38,6 +38,20 @@ async function openApp(hash = '#/') {
 }
 
 describe('the PWA shell', () => {
+  it('gives each screen its own title', async () => {
+    const titles: Record<string, string> = {
+      '#/': 'Devices · PeerFetch',
+      '#/add': 'Add device · PeerFetch',
+      '#/media': 'Media · PeerFetch',
+      '#/console': 'API console · PeerFetch',
+      '#/settings': 'Settings · PeerFetch',
+    };
+    for (const [hash, title] of Object.entries(titles)) {
+      await openApp(hash);
+      await expect.poll(() => page.title()).toBe(title);
+    }
+  });
+
   it('serves a web app manifest fit for installing, with icons that decode', async () => {
     await openApp();
     const href = await page.locator('link[rel="manifest"]').getAttribute('href');

@@ -48,12 +48,16 @@ describe('configuration', () => {
     expect(result.stdout).toMatch(/TURN_SECRET/);
   });
 
-  it('exits 1 with a logged reason when the port is taken', async () => {
+  it('exits 1 with one line naming PORT when the port is taken', async () => {
     const first = await startSignaling();
     try {
       const second = runWith({ PORT: String(first.port), ROOM_SECRET: 'y'.repeat(32) });
       expect(second.status).toBe(1);
-      expect(second.stdout).toMatch(/"msg":"cannot listen"/);
+      // One line for the person at the terminal, naming PORT; the details in the log.
+      expect(second.stderr).toBe(
+        `peerfetch-signaling: port ${first.port} on 127.0.0.1 is already in use by another program: stop it, or set PORT to a free port\n`,
+      );
+      expect(second.stdout).toMatch(/"level":60/);
       expect(second.stdout).toMatch(/EADDRINUSE/);
     } finally {
       await first.stop();
