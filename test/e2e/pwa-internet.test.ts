@@ -2,9 +2,9 @@
  * The PWA in the internet in a box (test/helpers/internet), with Debian's Chromium running
  * inside the phone's namespace: it pairs with the home edge on home Wi-Fi through the edge's
  * pairing link and reaches it directly, then uses it from cellular (symmetric NAT) through
- * TURN (issue 19, test 9). A phone that leaves home Wi-Fi for cellular in the middle of a
+ * TURN. A phone that leaves home Wi-Fi for cellular in the middle of a
  * download gets the device back by itself within 5 s of the new network being up, and the
- * download completes (test 7).
+ * download completes.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -153,7 +153,7 @@ function allocationsSince(earlier: TurnAllocation[]): TurnAllocation[] {
   return stack.coturn.allocations().filter((a) => !old.has(a.session));
 }
 
-/** The edge's log line for the first session opened at or after `since`. */
+/** The edge's 'session opened' line for the first PeerFetch session it opened at or after `since`. */
 const sessionOpenedSince = (since: number) =>
   stack.edge.waitForLog((l) => l.msg === 'session opened' && Number(l.time) >= since);
 

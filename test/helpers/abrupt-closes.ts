@@ -233,5 +233,5 @@ export async function runAbruptCloses(options: AbruptCloseOptions): Promise<Abru
   return result;
 }
 
-/** The target: serving again under the same id within 3 s of a crash (issue 17). */
+/** The target: serving again under the same id within 3 s of a crash (docs/PERFORMANCE.md, targets). */
 export const RECOVERY_TARGET_MS = 3000;

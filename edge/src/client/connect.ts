@@ -50,6 +50,8 @@ export interface DeviceConnection {
   fetch: PeerFetch['fetch'];
   /** The path the session's bytes take now (direct, across NATs, or relayed by TURN). */
   path(): Promise<ConnectionPath>;
+  /** The connection's RTCPeerConnection, for diagnostics (its getStats()). */
+  readonly peerConnection: DataConnection['peerConnection'];
   /** Ends the session, then closes the connection once its channel has settled. */
   close(): Promise<void>;
 }
@@ -218,6 +220,7 @@ export async function connectToDevice(options: ConnectOptions): Promise<DeviceCo
       session,
       fetch: (input, init) => client.fetch(input, init),
       path: () => pathOf(dialed.connection.peerConnection),
+      peerConnection: dialed.connection.peerConnection,
       async close() {
         session.close();
         await closeConnection();

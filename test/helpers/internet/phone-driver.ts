@@ -33,28 +33,6 @@ export type PhoneAnswer =
   | { id: number; closed: true }
   | { id: number; error: string };
 
-/**
- * Records every RTCPeerConnection made from now on. PeerJS constructs the global one, which
- * the edge package installs when it loads WebRTC, so the setter wraps whatever is installed.
- */
-function recordPeerConnections(): RTCPeerConnection[] {
-  const made: RTCPeerConnection[] = [];
-  let installed: unknown;
-  Object.defineProperty(globalThis, 'RTCPeerConnection', {
-    configurable: true,
-    get: () => installed,
-    set(Native: typeof RTCPeerConnection) {
-      installed = class extends Native {
-        constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
-          super(...args);
-          made.push(this);
-        }
-      };
-    },
-  });
-  return made;
-}
-
 interface StoredPairings {
   client: { id: string; token: string };
   devices: { id: string; key: string; signalingUrl: string }[];
@@ -104,7 +82,6 @@ function answer(line: PhoneAnswer | Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
-const peerConnections = recordPeerConnections();
 const started = Date.now();
 let connection: DeviceConnection;
 try {
@@ -123,7 +100,7 @@ for await (const text of createInterface({ input: process.stdin })) {
     } else if (command.op === 'time') {
       answer({ id: command.id, ...(await time(connection, command.path, command.count)) });
     } else if (command.op === 'path') {
-      answer({ id: command.id, path: await selectedIcePath(peerConnections.at(-1)) });
+      answer({ id: command.id, path: await selectedIcePath(connection.peerConnection) });
     } else {
       await connection.close();
       answer({ id: command.id, closed: true });
