@@ -118,3 +118,10 @@ export const FORGET_PAIRING_PATH = '/.well-known/peerfetch/pairing';
 
 /** Origin given to requests handed to a server's handler; only the path comes from the wire. */
 export const REQUEST_BASE_URL = 'http://peerfetch.invalid';
+
+/**
+ * Time a client allows for registering, connecting peer to peer and the handshake, in ms.
+ * A device that has not answered by then is told as unreachable: a phone or a terminal
+ * should not wait longer to learn that (a TURN path on a slow link opens in 2–4 s).
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;

@@ -276,6 +276,21 @@ describe('peerfetch fetch uploads', () => {
     );
   });
 
+  it('gives up on a hung device at the default timeout and says what happened', async () => {
+    // SIGSTOP: the edge stays registered with signaling (its socket is open) but answers nothing.
+    edge.process.kill('SIGSTOP');
+    try {
+      const result = await runClientCli(['fetch', '/up/echo'], { configHome: dir });
+      expect(result.code).toBe(7);
+      expect(result.stderr.toString()).toMatch(
+        /^peerfetch: could not open a connection to device edge-\w+ within 10 s: the device did not answer/,
+      );
+      expect(result.stderr.toString().trim().split('\n')).toHaveLength(1);
+    } finally {
+      edge.process.kill('SIGCONT');
+    }
+  });
+
   it('refuses a malformed header with exit code 2', async () => {
     const result = await runClientCli(['fetch', '--device', edge.peerId, '-H', 'nocolon', '/x'], {
       configHome: dir,

@@ -84,7 +84,7 @@ describe('TURN down', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr.toString()).toMatch(
       new RegExp(
-        `could not open a connection to device ${stack.edge.peerId} within ${timeoutMs} ms: the TURN server`,
+        `could not open a connection to device ${stack.edge.peerId} within ${timeoutMs / 1000} s: the TURN server`,
       ),
     );
     // The timeout, plus the CLI's own start (Node, wrtc) and exit: not a second wait on top.

@@ -7,7 +7,12 @@ import { createWriteStream } from 'node:fs';
 import { hostname } from 'node:os';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DEFAULT_PEERJS_KEY, describePathKind, importPairingKey } from '@peerfetch/shared';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_PEERJS_KEY,
+  describePathKind,
+  importPairingKey,
+} from '@peerfetch/shared';
 import { InvalidArgumentError, Option } from 'commander';
 import { connectToDevice, type DeviceConnection } from '../client/connect.js';
 import { chooseDevice, devicesPath, readDevices } from '../client/devices-store.js';
@@ -151,7 +156,9 @@ const signalingUrl = (v: string) => {
   return v;
 };
 const timeoutOption = () =>
-  new Option('--timeout <ms>', 'connect timeout in ms').default(20_000).argParser(positiveInt);
+  new Option('--timeout <ms>', 'connect timeout in ms')
+    .default(DEFAULT_CONNECT_TIMEOUT_MS)
+    .argParser(positiveInt);
 const relayOnlyOption = () =>
   new Option('--relay-only', "connect only through the signaling server's TURN relay");
 const keyOption = () =>

@@ -8,6 +8,7 @@ import {
   type ClientCredentials,
   createPeerFetch,
   createRoomsApi,
+  DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_PEERJS_KEY,
   openClientSession,
   type PeerFetch,
@@ -35,7 +36,7 @@ export interface ConnectOptions {
   clientName: string;
   /** A pairing code (to pair now) or a stored pairing key. */
   credentials: ClientCredentials;
-  /** Time allowed for registering, connecting and the handshake, in ms. Default 20000. */
+  /** Time allowed for registering, connecting and the handshake, in ms. Default DEFAULT_CONNECT_TIMEOUT_MS. */
   timeoutMs?: number;
   /** Per-request timeout for `fetch`, in ms; the shared client's default when absent. */
   requestTimeoutMs?: number;
@@ -142,10 +143,10 @@ function failureOf(peer: Peer, connection: DataConnection, deviceId: string): Pr
 }
 
 export async function connectToDevice(options: ConnectOptions): Promise<DeviceConnection> {
-  const timeoutMs = options.timeoutMs ?? 20_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   // One deadline for all of it: registering, the room, ICE and the handshake.
   const deadline = Date.now() + timeoutMs;
-  const late = (what: string) => async () => `${what} within ${timeoutMs} ms`;
+  const late = (what: string) => async () => `${what} within ${timeoutMs / 1000} s`;
   const Peer = await loadPeer();
   const { id, token } = options.client;
   let connection: DataConnection | undefined;
@@ -203,7 +204,7 @@ export async function connectToDevice(options: ConnectOptions): Promise<DeviceCo
       Promise.race([dialed.session, failureOf(peer, connection, deviceId)]),
       deadline,
       async () =>
-        `could not open a connection to device ${deviceId} within ${timeoutMs} ms: ${await ice.explain()}`,
+        `could not open a connection to device ${deviceId} within ${timeoutMs / 1000} s: ${await ice.explain()}`,
     );
     await byDeadline(
       session.ready,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagnoseIce } from './ice-diagnosis.js';
 
-function fakePc(options: { gathered: string[]; urls: string[] }) {
+function fakePc(options: { gathered: string[]; urls: string[]; answered?: boolean }) {
   const listeners: Array<(event: unknown) => void> = [];
   return {
     addEventListener: (_type: string, listener: (event: unknown) => void) =>
@@ -17,10 +17,18 @@ function fakePc(options: { gathered: string[]; urls: string[] }) {
         ]),
       ),
     getConfiguration: () => ({ iceServers: [{ urls: options.urls }] }),
+    remoteDescription: options.answered === false ? null : { type: 'answer', sdp: '' },
   };
 }
 
 describe('diagnoseIce', () => {
+  it('tells a device that never answered the offer from a network without a path', async () => {
+    const pc = fakePc({ gathered: ['host'], urls: [], answered: false });
+    expect(await diagnoseIce(pc).explain()).toBe(
+      'the device did not answer: it is registered but not responding (stopped, hung or overloaded)',
+    );
+  });
+
   it('names a TURN refusal with its code', async () => {
     const pc = fakePc({ gathered: ['host', 'srflx'], urls: ['turn:203.0.113.1:3478'] });
     const diagnosis = diagnoseIce(pc);

@@ -15,6 +15,7 @@ interface PeerConnectionLike {
   addEventListener(type: 'icecandidateerror', listener: (event: CandidateError) => void): void;
   getStats(): Promise<StatsLike>;
   getConfiguration?(): { iceServers?: Array<{ urls: string | string[] }> };
+  readonly remoteDescription?: unknown;
 }
 
 export interface IceDiagnosis {
@@ -31,6 +32,10 @@ export function diagnoseIce(peerConnection: unknown): IceDiagnosis {
   pc.addEventListener?.('icecandidateerror', (event) => errors.push(event));
   return {
     async explain() {
+      // No answer to our offer: the device is registered (signaling relayed the offer) but
+      // its process does not respond, which no network setting explains.
+      if (pc.remoteDescription === null)
+        return 'the device did not answer: it is registered but not responding (stopped, hung or overloaded)';
       const gathered = new Set<string>();
       try {
         (await pc.getStats()).forEach((entry) => {
