@@ -1,11 +1,12 @@
 /** `peerfetch-edge status | doctor` against a running edge, and `peerfetch fetch` uploads. */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CLIENT_MAIN,
   EDGE_MAIN,
   nextSessionEnd,
   removeStateDir,
@@ -274,6 +275,35 @@ describe('peerfetch fetch uploads', () => {
     expect(result.stderr.toString()).toBe(
       'peerfetch: cannot register with http://127.0.0.1:9: nothing answers there (check the address, and that the server is running)\n',
     );
+  });
+
+  it('-o FILE on a terminal draws a progress bar on stderr; the file is byte-exact', async () => {
+    const size = 8 * 1024 * 1024;
+    const file = join(dir, 'download.bin');
+    const command = [CLIENT_MAIN, 'fetch', '-o', file, `/up/bytes?n=${size}`]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    // script(1) gives the CLI a pseudo-terminal, so stderr is a TTY as in a shell.
+    const { stdout } = await run(
+      'script',
+      ['-qfec', `'${process.execPath}' ${command}`, '/dev/null'],
+      {
+        env: {
+          PATH: process.env.PATH,
+          PEERFETCH_SIGNALING_KEY: TEST_PEER_KEY,
+          XDG_CONFIG_HOME: dir,
+        },
+        timeout: 30_000,
+      },
+    );
+    expect(stdout).toMatch(/100% \| 8\.39 MB of 8\.39 MB \| [\d.]+ [kM]?B\/s/);
+    expect(sha256(await readFile(file))).toBe(sha256(patternBytes(size)));
+    // Without a terminal, nothing but the body is written.
+    const quiet = await runClientCli(['fetch', '-o', file, `/up/bytes?n=${size}`], {
+      configHome: dir,
+    });
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr.toString()).toBe('');
   });
 
   it('gives up on a hung device at the default timeout and says what happened', async () => {

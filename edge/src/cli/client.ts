@@ -18,6 +18,7 @@ import { connectToDevice, type DeviceConnection } from '../client/connect.js';
 import { chooseDevice, devicesPath, readDevices } from '../client/devices-store.js';
 import { describeFailure, InterruptedError } from './client-errors.js';
 import { listDevices, pair } from './client-pairing.js';
+import { downloadProgress } from './download-progress.js';
 import { buildRequestInit, UsageError } from './fetch-request.js';
 import { cliProgram } from './program.js';
 
@@ -109,10 +110,15 @@ async function runFetch(path: string, options: FetchOptions): Promise<number> {
     const out: Writable = options.output ? createWriteStream(options.output) : process.stdout;
     if (options.include) out.write(headText(response));
     if (response.body) {
-      await pipeline(Readable.fromWeb(response.body as never), out, {
-        end: Boolean(options.output),
-        signal: interrupt.signal,
-      });
+      const body = Readable.fromWeb(response.body as never);
+      const pipeOptions = { end: Boolean(options.output), signal: interrupt.signal };
+      if (options.output && process.stderr.isTTY) {
+        const length = Number(response.headers.get('content-length') ?? Number.NaN);
+        const total = Number.isFinite(length) ? length : undefined;
+        await pipeline(body, downloadProgress(process.stderr, total), out, pipeOptions);
+      } else {
+        await pipeline(body, out, pipeOptions);
+      }
     } else if (options.output) {
       out.end();
     }
