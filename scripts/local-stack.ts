@@ -4,14 +4,13 @@
  * State (the edge's identity and pairings, the samples) lives in `.state/` and survives
  * restarts. Ctrl-C stops everything.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { edgeStateDir, repoRoot, stateDir } from './local-state.js';
 import { ensureSampleMedia } from './sample-media.js';
+import { keepRunning, type StackProcess } from './stack-process.js';
 
 const root = repoRoot;
 const state = stateDir;
@@ -20,7 +19,7 @@ const port = Number(process.env.PORT ?? 8080);
 // app where it already runs (the browser keeps each origin's devices apart).
 const origin = `http://localhost:${port}`;
 const appUrl = `${origin}/`;
-const children: ChildProcess[] = [];
+const running: StackProcess[] = [];
 let stopping = false;
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -35,45 +34,6 @@ async function roomSecret(): Promise<string> {
   return secret;
 }
 
-/** Starts a built process and hands each JSON log line it prints to `onLog`. */
-function startProcess(
-  name: string,
-  args: string[],
-  env: Record<string, string>,
-  onLog: (line: Record<string, unknown>) => void,
-) {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const recent: string[] = [];
-  const remember = (text: string) => {
-    recent.push(text);
-    if (recent.length > 20) recent.shift();
-  };
-  createInterface({ input: child.stdout! }).on('line', (text) => {
-    remember(text);
-    try {
-      onLog(JSON.parse(text) as Record<string, unknown>);
-    } catch {
-      say(`[${name}] ${text}`);
-    }
-  });
-  createInterface({ input: child.stderr! }).on('line', (text) => {
-    remember(text);
-    say(`[${name}] ${text}`);
-  });
-  child.on('exit', (code, signal) => {
-    if (stopping) return;
-    say(`\n${name} stopped unexpectedly (${signal ?? `exit ${code}`}). Its last output:`);
-    for (const text of recent) say(`  ${text}`);
-    void stop(1);
-  });
-  return child;
-}
-
 function lanAddresses(): string[] {
   return Object.values(networkInterfaces())
     .flat()
@@ -81,21 +41,14 @@ function lanAddresses(): string[] {
     .map((info) => info!.address);
 }
 
+/** Stops the stack: the edge first, so it leaves while the server it says goodbye to is up. */
 async function stop(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   say('\nStopping…');
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-        }),
-    ),
-  );
+  const started = Date.now();
+  for (const member of [...running].reverse()) await member.stop();
+  say(`Stopped in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   process.exit(exitCode);
 }
 
@@ -107,23 +60,29 @@ const mediaDir = join(state, 'media');
 if (await ensureSampleMedia(mediaDir)) say(`Sample pictures written to ${mediaDir}`);
 
 const secret = await roomSecret();
+let signalingUp: () => void;
 const signalingReady = new Promise<void>((resolve) => {
-  startProcess(
-    'signaling',
-    ['signaling/dist/main.js'],
-    {
+  signalingUp = resolve;
+});
+running.push(
+  keepRunning({
+    name: 'signaling',
+    cwd: root,
+    args: ['signaling/dist/main.js'],
+    env: {
       PORT: String(port),
       HOST: '0.0.0.0',
       PWA_DIR: join(root, 'pwa/dist'),
       ROOM_SECRET: secret,
       LOG_LEVEL: 'info',
     },
-    (line) => {
-      if (line.msg === 'listening') resolve();
+    onLog(line) {
+      if (line.msg === 'listening') signalingUp();
       else if (typeof line.level === 'number' && line.level >= 50) say(`[signaling] ${line.msg}`);
     },
-  );
-});
+    say,
+  }),
+);
 await signalingReady;
 
 say('');
@@ -140,28 +99,32 @@ for (const address of lanAddresses())
 say('  Ctrl-C stops everything.');
 say('');
 
-startProcess(
-  'edge',
-  [
-    'edge/dist/cli/edge.js',
-    'start',
-    '--signaling',
-    origin,
-    '--state-dir',
-    edgeStateDir,
-    '--media-dir',
-    mediaDir,
-    '--name',
-    `${hostname()} (PeerFetch demo)`,
-  ],
-  {},
-  (line) => {
-    if (line.msg === 'joined room')
-      say(`Edge "${hostname()} (PeerFetch demo)" is online. In the app: Add device.`);
-    else if (line.msg === 'pairing window open') {
-      say(`Pairing code: ${String(line.code)}   (or open ${String(line.link)})`);
-      say('  A new pairing window later, in another terminal: npm run pair');
-    } else if (typeof line.level === 'number' && line.level >= 40)
-      say(`[edge] ${String(line.msg)}`);
-  },
+running.push(
+  keepRunning({
+    name: 'edge',
+    cwd: root,
+    args: [
+      'edge/dist/cli/edge.js',
+      'start',
+      '--signaling',
+      origin,
+      '--state-dir',
+      edgeStateDir,
+      '--media-dir',
+      mediaDir,
+      '--name',
+      `${hostname()} (PeerFetch demo)`,
+    ],
+    env: {},
+    onLog(line) {
+      if (line.msg === 'joined room')
+        say(`Edge "${hostname()} (PeerFetch demo)" is online. In the app: Add device.`);
+      else if (line.msg === 'pairing window open') {
+        say(`Pairing code: ${String(line.code)}   (or open ${String(line.link)})`);
+        say('  A new pairing window later, in another terminal: npm run pair');
+      } else if (typeof line.level === 'number' && line.level >= 40)
+        say(`[edge] ${String(line.msg)}`);
+    },
+    say,
+  }),
 );

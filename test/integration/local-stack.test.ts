@@ -2,14 +2,16 @@
  * `npm start`'s stack (without the build step, which the test run has done): it comes up,
  * serves the app, brings an edge online with a pairing code, and Ctrl-C stops it all.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
+const run = promisify(execFile);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -46,6 +48,17 @@ function waitForOutput(
   });
 }
 
+/** The pid of the stack's edge supervisor (`edge.js start` without `--no-supervise`). */
+async function supervisorOfEdge(state: string): Promise<number> {
+  const { stdout } = await run('pgrep', ['-f', `edge/dist/cli/edge.js start .*${state}`]);
+  const pids = stdout.trim().split('\n').map(Number);
+  for (const pid of pids) {
+    const args = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!args.includes('--no-supervise')) return pid;
+  }
+  throw new Error(`no edge supervisor among ${pids.join(', ')}`);
+}
+
 describe('the one-command local stack', () => {
   let child: ChildProcess | undefined;
   let state: string | undefined;
@@ -55,7 +68,7 @@ describe('the one-command local stack', () => {
     if (state) await rm(state, { recursive: true, force: true });
   });
 
-  it('starts signaling, the app and an edge with sample media, and stops cleanly on Ctrl-C', async () => {
+  it('starts signaling, the app and an edge with sample media, restarts a killed edge, and stops cleanly on Ctrl-C', async () => {
     state = await mkdtemp(join(tmpdir(), 'pf-stack-'));
     const port = await freePort();
     let output = '';
@@ -111,12 +124,29 @@ describe('the one-command local stack', () => {
     expect(health).toMatchObject({ status: 'ok', peers: 1 });
     expect((await readdir(join(state, 'media'))).length).toBe(13);
 
+    // A killed edge does not take the stack down: it is started again, under the same id.
+    const edgeMain = await supervisorOfEdge(state);
+    process.kill(edgeMain, 'SIGKILL');
+    await waitForOutput(child, () => output, /edge stopped unexpectedly \(SIGKILL\)/, 10_000);
+    await waitForOutput(child, () => output, /Starting edge again/, 5_000);
+    const onlineAgain = output.length;
+    await waitForOutput(child, () => output.slice(onlineAgain), /is online/, 60_000);
+    expect(await supervisorOfEdge(state)).not.toBe(edgeMain);
+    expect(
+      (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as object,
+    ).toMatchObject({
+      peers: 1,
+    });
+
     // Ctrl-C reaches the whole foreground process group.
     const exited = new Promise<number | null>((resolve) =>
       child!.once('exit', (exitCode) => resolve(exitCode)),
     );
     process.kill(-child.pid!, 'SIGINT');
+    const stoppedAt = output.length;
     expect(await exited).toBe(0);
+    // The edge leaves before the server does: no reconnect noise on the way out.
+    expect(output.slice(stoppedAt)).toMatch(/^\nStopping…\nStopped in [\d.]+ s\.\n$/);
     const stillThere = await fetch(`http://127.0.0.1:${port}/healthz`).then(
       () => true,
       () => false,
