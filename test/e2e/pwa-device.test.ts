@@ -204,6 +204,7 @@ describe('the PWA with an edge', () => {
     // its pings went unanswered (15 s), and a close while it sends can crash @roamhq/wrtc.
     const ended = await nextSessionEnd(edge, closedAt);
     expect(ended.msg).toBe('session closed');
+    expect(ended).not.toHaveProperty('reason'); // a goodbye, not a peer gone silent
     expect(Number(ended.time) - closedAt).toBeLessThan(3_000);
     expect(edge.running()).toBe(true);
     page = await context.newPage();

@@ -24,6 +24,8 @@ export interface EdgeOptions {
   /** Reuse a state directory (to restart the same edge); a fresh temporary one by default. */
   stateDir?: string;
   routes?: Record<string, string>;
+  /** The config file's YAML (routes with options, say); empty by default. */
+  configYaml?: string;
   mediaDir?: string;
   name?: string;
   /** Extra environment (PEERFETCH_* settings). */
@@ -37,6 +39,12 @@ export interface EdgeOptions {
   supervised?: boolean;
   /** Network namespace to run in (`ip netns exec`); the test's own by default. */
   netns?: string;
+  /** The command that runs Node, such as qemu-user with an arm64 node; this Node by default. */
+  node?: string[];
+  /** The edge CLI to start (an installed release); the checkout's build by default. */
+  edgeMain?: string;
+  /** How long to wait for each start log line; default 20 s (an emulated CPU needs more). */
+  startTimeoutMs?: number;
 }
 
 export interface StartedEdge {
@@ -59,8 +67,8 @@ export interface StartedEdge {
 
 /**
  * The edge's next log line, at or after `since` (ms since the epoch), saying a session ended:
- * `session closed` after a goodbye, `session ended with an error` otherwise (a dead peer is
- * noticed only when its pings go unanswered, 15 s).
+ * `session closed`, with a `reason` when the peer left without a goodbye (a dead peer is
+ * noticed only when its pings go unanswered, 15 s), or `session ended with an error`.
  */
 export function nextSessionEnd(edge: StartedEdge, since: number, timeoutMs = 5_000) {
   return edge.waitForLog(
@@ -81,20 +89,22 @@ export async function makeStateDir(): Promise<string> {
 }
 
 export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
-  if (!existsSync(EDGE_MAIN))
-    throw new Error(`${EDGE_MAIN} is missing: run \`npm run build\` first`);
+  const edgeMain = options.edgeMain ?? EDGE_MAIN;
+  if (!existsSync(edgeMain)) throw new Error(`${edgeMain} is missing: run \`npm run build\` first`);
   const stateDir = options.stateDir ?? (await makeStateDir());
   // An empty config file, so a real /etc/peerfetch/edge.yaml on this machine plays no part.
   const configFile = join(stateDir, 'test-edge.yaml');
-  await writeFile(configFile, '');
-  const args = [EDGE_MAIN, 'start', '--config', configFile, '--signaling', options.signalingUrl];
+  await writeFile(configFile, options.configYaml ?? '');
+  const [node, ...nodeArgs] = options.node ?? [process.execPath];
+  const args = [...nodeArgs, edgeMain, 'start', '--config', configFile];
+  args.push('--signaling', options.signalingUrl);
   args.push('--state-dir', stateDir);
   args.push('--name', options.name ?? 'Test Edge');
   for (const [prefix, url] of Object.entries(options.routes ?? {}))
     args.push('--route', `${prefix}=${url}`);
   if (options.mediaDir) args.push('--media-dir', options.mediaDir);
   if (!options.supervised) args.push('--no-supervise');
-  const child = spawn(...commandIn(options.netns, process.execPath, args), {
+  const child = spawn(...commandIn(options.netns, node!, args), {
     env: {
       PATH: process.env.PATH ?? '',
       PEERFETCH_SIGNALING_KEY: TEST_PEER_KEY,
@@ -171,9 +181,9 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
   }
 
   const running = () => child.exitCode === null && child.signalCode === null;
-  const started = await waitForLog((l) => l.msg === 'edge started');
+  const started = await waitForLog((l) => l.msg === 'edge started', options.startTimeoutMs);
   const ready = options.readyMessage === undefined ? 'joined room' : options.readyMessage;
-  if (ready) await waitForLog((l) => l.msg === ready);
+  if (ready) await waitForLog((l) => l.msg === ready, options.startTimeoutMs);
   return {
     peerId: String(started.peerId),
     stateDir,

@@ -187,6 +187,7 @@ describe('peerfetch fetch, interrupted', () => {
     // Without the goodbye the edge would find out only when its pings went unanswered (15 s).
     const ended = await nextSessionEnd(edge, interruptedAt);
     expect(ended.msg).toBe('session closed');
+    expect(ended).not.toHaveProperty('reason'); // a goodbye, not a peer gone silent
     await upstreamClosed; // the cancel reached the upstream
   });
 });

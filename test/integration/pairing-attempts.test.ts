@@ -147,6 +147,15 @@ describe('pairing attempts on the real edge', () => {
     expect(await attempt(phone, wrongCode())).toBe('wrong-code');
     expect(logsOf('pairing attempt', phone.id)).toHaveLength(1);
     expect((await openPairingWindow(edge)).attemptsLeft).toBe(4);
+    // One failure, one warning (it was four: the authenticator, the session, the handshake and
+    // the session's end each told it). The session's own account of it is at debug level.
+    await edge.waitForLog((l) => l.msg === 'peerfetch session failed' && l.client === phone.id);
+    const warnings = edge.logs.filter(
+      (l) => Number(l.level) >= 40 && (l.client === phone.id || l.clientId === phone.id),
+    );
+    expect(warnings.map((l) => [l.msg, l.reason])).toEqual([
+      ['authentication failed', 'wrong-code'],
+    ]);
   });
 
   it('lets a client id retry at once, then paces it: one attempt too many is refused and not counted', async () => {

@@ -158,9 +158,7 @@ describe('pairing the Node client', () => {
         l.clientId === stranger.id &&
         l.reason === 'not-paired',
     );
-    await edge.waitForLog(
-      (l) => l.client === stranger.id && l.msg === 'session ended with an error',
-    );
+    await edge.waitForLog((l) => l.client === stranger.id && l.msg === 'peerfetch session failed');
     expect(upstream.requestCount()).toBe(before);
   });
 

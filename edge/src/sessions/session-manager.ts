@@ -5,6 +5,7 @@
  */
 
 import {
+  AuthenticationError,
   type Authenticator,
   type DataChannelLike,
   DEFAULT_CLOSE_GRACE_MS,
@@ -12,6 +13,8 @@ import {
   type PeerFetchSession,
   problemResponse,
   type RequestHandler,
+  SessionClosedError,
+  SessionDeadError,
   serveRequests,
 } from '@peerfetch/shared';
 import type { Logger } from '../logger.js';
@@ -193,6 +196,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
      * events (process.nextTick) can overtake the promise continuation.
      */
     let verdict: 'served' | 'refused' | undefined;
+    let handshakeFailed = false;
     const decide = () => {
       if (verdict) return verdict;
       unauthenticated.delete(session);
@@ -220,9 +224,14 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       unauthenticated.delete(session);
       if (verdict === 'served') untrack(connection.peer, session);
       void hangUp(connection, held);
-      if (reason)
+      // One line per session end, a warning only for what someone should look at: a failed
+      // handshake was told when it failed, and a peer that went away (a closed tab, a lost
+      // network) is routine.
+      if (handshakeFailed) return;
+      if (reason && !endedByPeer(reason))
         log.warn({ err: reason.message, errName: reason.name }, 'session ended with an error');
-      else if (verdict === 'served') log.info({ sessions: sessions.size }, 'session closed');
+      else if (verdict === 'served')
+        log.info({ sessions: sessions.size, reason: reason?.message }, 'session closed');
     });
     // The session itself holds requests back until the handshake (and authentication) succeed.
     const handler = withForgetEndpoint(options.handler, {
@@ -236,7 +245,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     });
     held?.release();
     session.ready.then(decide, (error: Error) => {
-      log.warn({ err: error.message }, 'session handshake failed');
+      handshakeFailed = true;
+      // The authenticator has told why (wrong code, not paired); anything else is told here.
+      if (!(error.cause instanceof AuthenticationError))
+        log.warn({ err: error.message }, 'session handshake failed');
     });
     return session;
   }
@@ -270,4 +282,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       await Promise.race([hungUp, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     },
   };
+}
+
+/** The peer closed its side or fell silent (a closed tab, a phone that lost its network). */
+function endedByPeer(reason: Error): boolean {
+  return reason instanceof SessionClosedError || reason instanceof SessionDeadError;
 }
