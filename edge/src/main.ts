@@ -8,6 +8,9 @@ import type { EdgeConfig } from './config/schema.js';
 import { CONTROL_SOCKET_NAME } from './control/protocol.js';
 import { type ControlServer, startControlServer } from './control/server.js';
 import type { Logger } from './logger.js';
+import { measured } from './ops/measured-handler.js';
+import { createEdgeMetrics } from './ops/metrics.js';
+import { startOpsServer } from './ops/server.js';
 import { loadPairedClients } from './pairing/paired-clients.js';
 import { pairingText } from './pairing/pairing-link.js';
 import { createPairingService, type PairingService } from './pairing/pairing-service.js';
@@ -71,7 +74,13 @@ export async function startEdge(
 ): Promise<RunningEdge> {
   const { identity, created, path } = await loadOrCreateIdentity(config.stateDir);
   if (created) logger.info({ path, peerId: identity.peerId }, 'created a new device identity');
-  const handler = buildHandler(config, version, logger.child({ module: 'router' }));
+  // Read at each scrape; `status` is complete before the ops port opens.
+  const metrics = createEdgeMetrics(() => status());
+  const handler = measured(
+    buildHandler(config, version, logger.child({ module: 'router' })),
+    metrics,
+    Object.keys(config.routes),
+  );
   const pairingLog = logger.child({ module: 'pairing' });
   const clients = await loadPairedClients({ stateDir: config.stateDir, logger: pairingLog });
   const guard = createSignalingGuard({
@@ -111,8 +120,10 @@ export async function startEdge(
           pairing: service.window,
           onAuthenticated(clientId, how) {
             clients.touch(clientId);
+            metrics.sessionsOpened.inc();
             log.info({ clientId, how }, 'client authenticated');
           },
+          onRefused: (reason) => metrics.authFailures.inc({ reason }),
         },
         connection,
         log,
@@ -165,6 +176,11 @@ export async function startEdge(
     },
     logger.child({ module: 'control' }),
   );
+  const ops = await startOpsServer(config.ops.listen, {
+    status,
+    metrics,
+    logger: logger.child({ module: 'ops' }),
+  });
   const stale = await removeStaleTempFiles(config.stateDir);
   if (stale.length > 0) logger.info({ files: stale }, 'removed temp files of an interrupted save');
   presence.start();
@@ -179,6 +195,7 @@ export async function startEdge(
     status,
     async stop() {
       await control.close();
+      await ops.close();
       service.window.close('stopped');
       await sessions.closeAll();
       await presence.stop();

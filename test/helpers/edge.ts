@@ -109,6 +109,8 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
       PATH: process.env.PATH ?? '',
       PEERFETCH_SIGNALING_KEY: TEST_PEER_KEY,
       PEERFETCH_LOG_LEVEL: 'debug',
+      // Any free port: tests run many edges at once in one network namespace.
+      PEERFETCH_OPS_LISTEN: '127.0.0.1:0',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

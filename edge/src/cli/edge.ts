@@ -32,7 +32,8 @@ function withConfigFlags(command: Command): Command {
     .option('--route <prefix=url>', 'route a path prefix to an upstream (repeatable)', collect, [])
     .option('--media-dir <dir>', 'folder served by /api/media')
     .option('--no-device-api', 'do not serve the built-in device API')
-    .option('--log-level <level>', 'trace, debug, info, warn, error or fatal');
+    .option('--log-level <level>', 'trace, debug, info, warn, error or fatal')
+    .option('--ops-listen <host:port>', 'where /healthz and /metrics are served, or off');
 }
 
 function fail(message: string, code: number): never {

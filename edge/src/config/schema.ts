@@ -16,6 +16,9 @@ const routePrefix = z
   .regex(/^\/([A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*)?$/, 'must look like /name or /name/sub')
   .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'must not contain . or ..');
 
+/** Health and metrics on loopback; 9469 is free in Prometheus's list of exporter ports. */
+export const DEFAULT_OPS_LISTEN = '127.0.0.1:9469';
+
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
   .refine((u) => !new URL(u).search && !new URL(u).hash, 'must not have a query or fragment');
@@ -78,6 +81,22 @@ export const configSchema = z.strictObject({
    * never learn this network's addresses, at the cost of a relay hop. Needs TURN. Default false.
    */
   relayOnly: z.boolean().default(false),
+  ops: z
+    .strictObject({
+      /**
+       * Where `/healthz` and Prometheus `/metrics` are served: `host:port`, or `off`. Default
+       * loopback only, for the Pi's own monitoring: the figures tell how the device is used.
+       */
+      listen: z
+        .union([
+          z.literal('off'),
+          z
+            .string()
+            .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port or off'),
+        ])
+        .default(DEFAULT_OPS_LISTEN),
+    })
+    .prefault({}),
   /** pino log level. Default `info`. */
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });

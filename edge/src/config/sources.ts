@@ -20,6 +20,7 @@ export interface ConfigFlags {
   mediaDir?: string;
   deviceApi?: boolean;
   logLevel?: string;
+  opsListen?: string;
 }
 
 const ENV_FIELDS: ReadonlyArray<
@@ -40,6 +41,7 @@ const ENV_FIELDS: ReadonlyArray<
   ['PEERFETCH_BATCH_FRAMES', 'batchFrames', 'bool'],
   ['PEERFETCH_ICE_SERVERS', 'iceServers', 'json'],
   ['PEERFETCH_RELAY_ONLY', 'relayOnly', 'bool'],
+  ['PEERFETCH_OPS_LISTEN', 'ops.listen', 'string'],
   ['PEERFETCH_LOG_LEVEL', 'logLevel', 'string'],
 ];
 
@@ -133,6 +135,7 @@ export function layerFromFlags(flags: ConfigFlags): ConfigLayer {
   set('deviceApi.mediaDir', flags.mediaDir, '--media-dir');
   set('deviceApi.enabled', flags.deviceApi, '--no-device-api');
   set('logLevel', flags.logLevel, '--log-level');
+  set('ops.listen', flags.opsListen, '--ops-listen');
   if (flags.route?.length) {
     set('routes', Object.fromEntries(flags.route.map((r) => parseRoute(r, '--route'))), '--route');
   }

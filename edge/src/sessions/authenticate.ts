@@ -5,6 +5,7 @@
 import {
   AuthenticationError,
   type Authenticator,
+  type AuthFailureReason,
   channelBinding,
   type EdgeAuthOptions,
   edgeAuthenticator,
@@ -12,7 +13,11 @@ import {
 import type { Logger } from '../logger.js';
 
 /** What the edge authenticator needs besides the connection it binds to. */
-export type EdgeAuthDeps = Omit<EdgeAuthOptions, 'binding'> & { edgeId: string };
+export type EdgeAuthDeps = Omit<EdgeAuthOptions, 'binding'> & {
+  edgeId: string;
+  /** Told once per refused authentication (metrics). */
+  onRefused?(reason: AuthFailureReason): void;
+};
 
 /** The local and remote SDP of a connection (null until negotiated). */
 export function sessionDescriptions(peerConnection: unknown): { local: string; remote: string } {
@@ -40,6 +45,7 @@ export function authenticatorFor(
       await edgeAuthenticator({ ...deps, binding })(channel);
     } catch (error) {
       const reason = error instanceof AuthenticationError ? error.reason : 'failed';
+      deps.onRefused?.(reason);
       log.warn(
         { clientId: connection.peer, reason, err: (error as Error).message },
         'authentication failed',
