@@ -79,6 +79,15 @@ describe('peerfetch-edge status', () => {
     expect(status.pairingOpenUntil).toBeNull(); // closed by the pairing in beforeAll
   });
 
+  it('tells a person the same in words, one fact a line', async () => {
+    const result = await edgeCli(['status', '--state-dir', edge.stateDir, ...configFlags()]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Device          Test Edge (${edge.peerId})`);
+    expect(result.stdout).toContain(`Signaling       joined at ${signaling.url}`);
+    expect(result.stdout).toContain('Routes          /up, / (device API)');
+    expect(result.stdout).not.toMatch(/[{}"]/);
+  });
+
   it('exits 3 with a clear message when nothing runs', async () => {
     const result = await edgeCli(['status', '--state-dir', dir, ...configFlags()]);
     expect(result.code).toBe(3);

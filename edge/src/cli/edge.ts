@@ -15,6 +15,7 @@ import { agentVersion } from '../version.js';
 import { formatTable, runDoctor } from './doctor.js';
 import { clientsCommand, pairCommand, unpairCommand } from './pairing-commands.js';
 import { cliProgram } from './program.js';
+import { statusText } from './status-text.js';
 import { announceReady, reportClients, runSupervised, standBy } from './supervise.js';
 
 /** Time allowed for a clean shutdown before exiting anyway. */
@@ -104,12 +105,7 @@ async function status(options: ConfigFlags & { json?: boolean }) {
   try {
     const result = await callControl(join(stateDir, CONTROL_SOCKET_NAME), 'status', {});
     if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else {
-      for (const [key, value] of Object.entries(result)) {
-        const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-        process.stdout.write(`${key.padEnd(14)} ${text}\n`);
-      }
-    }
+    else process.stdout.write(`${statusText(result)}\n`);
   } catch (error) {
     // 3 is what `systemctl status` returns for a unit that is not running.
     fail((error as Error).message, 3);
