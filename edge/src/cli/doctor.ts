@@ -5,7 +5,7 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import { peerServerOptions } from '@peerfetch/shared';
 import { loadConfig } from '../config/load.js';
-import type { EdgeConfig } from '../config/schema.js';
+import { type EdgeConfig, routeTargetOf } from '../config/schema.js';
 import type { ConfigFlags } from '../config/sources.js';
 import { loadPairedClients } from '../pairing/paired-clients.js';
 import { readIdentity } from '../state/identity.js';
@@ -97,8 +97,8 @@ export async function runDoctor(flags: ConfigFlags, env: Record<string, string |
         );
       }),
     );
-    for (const [prefix, url] of Object.entries(c.routes)) {
-      results.push(await check(`upstream ${prefix}`, () => answers(url)));
+    for (const [prefix, target] of Object.entries(c.routes)) {
+      results.push(await check(`upstream ${prefix}`, () => answers(routeTargetOf(target).url)));
     }
   }
   return results;

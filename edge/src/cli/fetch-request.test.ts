@@ -40,6 +40,13 @@ describe('buildRequestInit', () => {
     }
   });
 
+  it('gives every value body its length in bytes, not characters', async () => {
+    const init = await buildRequestInit({ data: 'héllo' });
+    expect((init.headers as Headers).get('content-length')).toBe('6');
+    const given = await buildRequestInit({ data: 'abc', header: ['Content-Length: 3'] });
+    expect((given.headers as Headers).get('content-length')).toBe('3');
+  });
+
   it('refuses a body on GET', async () => {
     await expect(buildRequestInit({ request: 'GET', data: 'x' })).rejects.toThrow(
       /cannot carry a body/,

@@ -1,5 +1,5 @@
 /** Turns curl-style options (-X, -H, -d) into fetch arguments. */
-import { createReadStream } from 'node:fs';
+import { createReadStream, fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
@@ -28,19 +28,34 @@ export function parseHeaders(lines: readonly string[] = []): Headers {
   return headers;
 }
 
-/** `-d @file` streams a file (`@-` reads stdin); any other value is sent as is. */
+/**
+ * `-d @file` streams a file (`@-` reads stdin); any other value is sent as is. Every body
+ * whose length is known up front (a value, a file, stdin redirected from a file) carries it
+ * in `content-length`, so the upstream gets it unchunked; only a pipe streams without one.
+ */
 async function bodyOf(data: string | undefined, headers: Headers): Promise<RequestInit['body']> {
   if (data === undefined) return undefined;
-  if (!data.startsWith('@')) return data;
+  if (!data.startsWith('@')) {
+    setLength(headers, new TextEncoder().encode(data).byteLength);
+    return data;
+  }
   const path = data.slice(1);
-  if (path === '-') return Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>;
+  if (path === '-') {
+    const stdin = fstatSync(0);
+    if (stdin.isFile()) setLength(headers, stdin.size);
+    return Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>;
+  }
   try {
-    const info = await stat(path);
-    if (!headers.has('content-length')) headers.set('content-length', String(info.size));
+    setLength(headers, (await stat(path)).size);
   } catch (error) {
     throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
   return Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
+}
+
+/** A length given with -H is left as it is. */
+function setLength(headers: Headers, size: number): void {
+  if (!headers.has('content-length')) headers.set('content-length', String(size));
 }
 
 export async function buildRequestInit(flags: FetchFlags): Promise<RequestInit> {

@@ -100,6 +100,28 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads a route with options, and refuses options it does not know', async () => {
+    const path = await file(
+      [
+        'signaling: { url: http://s.test }',
+        'routes:',
+        '  /plain: http://127.0.0.1:1',
+        '  /files: { url: http://127.0.0.1:2/base, encodedSlashes: true }',
+        '  /strict: { url: http://127.0.0.1:3 }',
+      ].join('\n'),
+    );
+    const config = await loadConfig({ flags: { config: path } });
+    expect(config.routes).toEqual({
+      '/plain': 'http://127.0.0.1:1',
+      '/files': { url: 'http://127.0.0.1:2/base', encodedSlashes: true },
+      '/strict': { url: 'http://127.0.0.1:3', encodedSlashes: false },
+    });
+    const bad = await file(
+      'signaling: { url: http://s.test }\nroutes:\n  /f: { url: http://127.0.0.1:2, slashes: 1 }\n',
+    );
+    await expect(loadConfig({ flags: { config: bad } })).rejects.toThrow(/slashes/);
+  });
+
   it('refuses routes that climb out of their prefix and unknown keys', async () => {
     await expect(
       loadConfig({

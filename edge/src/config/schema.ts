@@ -23,6 +23,31 @@ const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
   .refine((u) => !new URL(u).search && !new URL(u).hash, 'must not have a query or fragment');
 
+/**
+ * A route as the config file may spell it in full. The short form, the URL alone, is the
+ * same with every option at its default.
+ */
+const routeTargetObject = z.strictObject({
+  /** Base URL requests below the prefix are forwarded to. Required. */
+  url: httpUrl,
+  /**
+   * Pass `%2F` (an encoded slash inside a segment) to the upstream, for APIs that name things
+   * by paths within a segment. Dot segments stay refused however they are spelled, so a path
+   * never climbs out of the route. Default false: such paths get 400.
+   */
+  encodedSlashes: z.boolean().default(false),
+});
+
+const routeTarget = z.union([httpUrl, routeTargetObject]);
+
+/** A configured route with every option filled in. */
+export type RouteTarget = z.infer<typeof routeTargetObject>;
+
+/** The full form of a route however the config spelled it. */
+export function routeTargetOf(value: z.infer<typeof routeTarget>): RouteTarget {
+  return typeof value === 'string' ? { url: value, encodedSlashes: false } : value;
+}
+
 const iceServer = z.object({
   urls: z.union([z.string(), z.array(z.string()).min(1)]),
   username: z.string().optional(),
@@ -40,8 +65,11 @@ export const configSchema = z.strictObject({
   name: z.string().trim().min(1).max(64).default(hostname()),
   /** Where the identity and thumbnails live. Default `/var/lib/peerfetch-edge`. */
   stateDir: z.string().min(1).default('/var/lib/peerfetch-edge'),
-  /** Path prefix -> upstream base URL. `/` defaults to the built-in device API. */
-  routes: z.record(routePrefix, httpUrl).default({}),
+  /**
+   * Path prefix -> upstream base URL, or `{ url, encodedSlashes }` for a route with options.
+   * `/` defaults to the built-in device API.
+   */
+  routes: z.record(routePrefix, routeTarget).default({}),
   deviceApi: z
     .strictObject({
       /** Serve the built-in device API at `/` unless a route claims `/`. Default true. */

@@ -37,9 +37,13 @@ export function onCutShort(message: IncomingMessage, cutShort: () => void): void
 /** Buffer size for readers that bring none (a frame's worth). */
 const CHUNK_BYTES = 256 * 1024;
 
-export function answerStream(message: IncomingMessage): ReadableStream<Uint8Array> {
-  const queue: Buffer[] = [];
-  let queued = 0;
+/** The answer's body from here on; `arrived` holds bytes already read from it, sent first. */
+export function answerStream(
+  message: IncomingMessage,
+  arrived: readonly Buffer[] = [],
+): ReadableStream<Uint8Array> {
+  const queue: Buffer[] = [...arrived];
+  let queued = arrived.reduce((sum, chunk) => sum + chunk.byteLength, 0);
   let ended = false;
   let failed: Error | undefined;
   let controller!: ReadableByteStreamController;

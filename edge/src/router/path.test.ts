@@ -59,3 +59,42 @@ describe('underPrefix', () => {
     expect(underPrefix('/anything', '/')).toBe(true);
   });
 });
+
+describe('checkPath on a route that allows encoded slashes', () => {
+  it.each([
+    ['/files/a%2Fb', '/files/a%2Fb'],
+    ['/files/a%2fb%2Fc.txt', '/files/a%2fb%2Fc.txt'],
+    ['/files//x%2F', '/files/x%2F'],
+  ])('accepts %s as %s', (raw, normal) => {
+    expect(checkPath(raw, true)).toEqual({ ok: true, path: normal });
+  });
+
+  it.each([
+    '/files/..%2Fsecret',
+    '/files/a%2F..%2F..%2Fsecret',
+    '/files/%2F..',
+    '/files/x%2F.%2Fy',
+    '/files/%2e%2e%2Fsecret',
+    '/files/a%5Cb',
+    '/files/a%00b',
+  ])('still refuses %j', (raw) => {
+    expect(checkPath(raw, true).ok).toBe(false);
+  });
+
+  it('never lets a dot segment through to an upstream that decodes before it splits', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom('/', '.', '%', '2', 'e', 'f', 'F', 'a', '\\') }),
+        (s) => {
+          const result = checkPath(`/${s}`, true);
+          if (result.ok) {
+            const decoded = result.path.replace(/%([0-9a-f]{2})/gi, (_m, hex: string) =>
+              String.fromCharCode(Number.parseInt(hex, 16)),
+            );
+            expect(decoded).not.toMatch(/(^|[/\\])\.\.?([/\\]|$)/);
+          }
+        },
+      ),
+    );
+  });
+});

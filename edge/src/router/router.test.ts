@@ -172,6 +172,67 @@ describe('router', () => {
     expect(sockets.size).toBe(1);
   });
 
+  it('passes %2F only to a route that allows it, and never out of its prefix', async () => {
+    const seen: string[] = [];
+    const router = createRouter([
+      {
+        prefix: '/files',
+        encodedSlashes: true,
+        handler: async (_r, rest) => {
+          seen.push(`files:${rest}`);
+          return new Response('files');
+        },
+      },
+      { prefix: '/files/admin', handler: async () => new Response('admin') },
+      {
+        prefix: '/',
+        handler: async (_r, rest) => {
+          seen.push(`device:${rest}`);
+          return new Response('device');
+        },
+      },
+    ]);
+    const status = async (path: string) => (await router(req(path))).status;
+    expect(await status('/files/a%2Fb?x=1')).toBe(200);
+    expect(seen).toEqual(['files:/a%2Fb?x=1']);
+    // An encoded slash is not a separator: it reaches neither /files/admin nor /files from /.
+    expect(await (await router(req('/files%2Fadmin'))).text()).not.toBe('admin');
+    expect(await status('/files%2Fadmin')).toBe(400);
+    expect(await status('/files/admin/a%2Fb')).toBe(400);
+    expect(await status('/other/a%2Fb')).toBe(400);
+    for (const climb of ['/files/..%2Fadmin', '/files/a%2F..%2F..%2Fx', '/files/%2e%2e%2Fx']) {
+      expect(await status(climb), climb).toBe(400);
+    }
+    expect(seen).toEqual(['files:/a%2Fb?x=1']);
+  });
+
+  it("keeps an upstream's redirects and cookies inside its route", async () => {
+    upstream.handle = (_r, res) => {
+      res.writeHead(302, {
+        location: `${upstream.url}/base/get?a=1`,
+        'set-cookie': ['s=1; Path=/base/x', 't=2; Path=/'],
+      });
+      res.end();
+    };
+    const router = createRouter([
+      {
+        prefix: '/up',
+        handler: createUpstreamHandler({
+          baseUrl: `${upstream.url}/base`,
+          label: '/up',
+          prefix: '/up',
+          timeoutMs: 2000,
+          maxBodyBytes: 1024,
+        }),
+      },
+    ]);
+    const response = await router(req('/up/redirect'));
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/up/get?a=1');
+    // `/` is above the upstream's base path: nothing in the route maps to it.
+    expect(response.headers.getSetCookie()).toEqual(['s=1; Path=/up/x', 't=2; Path=/']);
+  });
+
   it('joins base paths and rest paths', () => {
     expect(upstreamUrl('http://h:1/base/', '/a?b=1').href).toBe('http://h:1/base/a?b=1');
     expect(upstreamUrl('http://h:1', '//evil.example/x').host).toBe('h:1');

@@ -1,21 +1,26 @@
 /** Builds the router from the configuration: upstream routes plus the built-in device API. */
 import type { RequestHandler } from '@peerfetch/shared';
-import type { EdgeConfig } from '../config/schema.js';
+import { type EdgeConfig, routeTargetOf } from '../config/schema.js';
 import { createDeviceApi } from '../device-api/handler.js';
 import type { Logger } from '../logger.js';
 import { createRouter, type Route } from './router.js';
 import { createUpstreamHandler } from './upstream.js';
 
 export function buildRoutes(config: EdgeConfig, version: string): Route[] {
-  const routes: Route[] = Object.entries(config.routes).map(([prefix, baseUrl]) => ({
-    prefix,
-    handler: createUpstreamHandler({
-      baseUrl,
-      label: prefix,
-      timeoutMs: config.limits.upstreamTimeoutMs,
-      maxBodyBytes: config.limits.requestBodyBytes,
-    }),
-  }));
+  const routes: Route[] = Object.entries(config.routes).map(([prefix, value]) => {
+    const target = routeTargetOf(value);
+    return {
+      prefix,
+      encodedSlashes: target.encodedSlashes,
+      handler: createUpstreamHandler({
+        baseUrl: target.url,
+        label: prefix,
+        prefix,
+        timeoutMs: config.limits.upstreamTimeoutMs,
+        maxBodyBytes: config.limits.requestBodyBytes,
+      }),
+    };
+  });
   if (config.deviceApi.enabled && !config.routes['/']) {
     routes.push({
       prefix: '/',

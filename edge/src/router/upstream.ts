@@ -10,7 +10,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { BufferedResponse, NULL_BODY_STATUSES, problemResponse } from '@peerfetch/shared';
-import { answerStream, CutShortError, onCutShort } from './answer-stream.js';
+import { answerStream, CutShortError } from './answer-stream.js';
 import { BodyTooLargeError, isBodyTooLarge, limitedReadable } from './body-limit.js';
 import {
   CLIENT_FRAMING_HEADERS,
@@ -20,7 +20,9 @@ import {
   RequestFramingError,
 } from './framing.js';
 import { endToEndHeaders, headersOf } from './headers.js';
+import { rewriteHeaders } from './rewrite.js';
 import type { RouteHandler } from './router.js';
+import { readSmallAnswer } from './small-answer.js';
 
 export interface UpstreamOptions {
   /** Base URL requests are forwarded to; the path below the route prefix is appended. */
@@ -35,6 +37,11 @@ export interface UpstreamOptions {
   maxBodyBytes: number;
   /** Name used in problem details, such as the route prefix. */
   label: string;
+  /**
+   * The route prefix the client reaches this upstream at: Location and Set-Cookie paths are
+   * mapped into it (rewrite.ts). Default: none, answers pass as sent.
+   */
+  prefix?: string;
 }
 
 /** Network error codes that mean "nobody is listening there" rather than a bug. */
@@ -97,16 +104,6 @@ export type Stall = 'upstream-answer' | 'upstream-body' | 'client-body';
 export function stallOf(request: { writableNeedDrain: boolean; writableEnded: boolean }): Stall {
   if (request.writableNeedDrain) return 'upstream-body';
   return request.writableEnded ? 'upstream-answer' : 'client-body';
-}
-
-/** The whole body of a small answer, once it has all arrived. */
-function readWhole(message: IncomingMessage): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    message.on('data', (chunk: Buffer) => chunks.push(chunk));
-    message.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    onCutShort(message, () => reject(new CutShortError()));
-  });
 }
 
 /** Thrown when nothing moved for the timeout before the response head. */
@@ -191,6 +188,8 @@ function framingProblem(error: RequestFramingError): Response {
 
 export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
   const prefix = upstreamPrefix(options.baseUrl);
+  const mount =
+    options.prefix === undefined ? undefined : { prefix: options.prefix, upstream: prefix };
   return async (request, rest) => {
     const hasBody = request.body !== null;
     let declared: number | undefined;
@@ -212,8 +211,9 @@ export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
       const body = request.body
         ? limitedReadable(request.body, options.maxBodyBytes, declared)
         : null;
+      const url = new URL(prefix + rest);
       const upstream = await forward(
-        new URL(prefix + rest),
+        url,
         request,
         headers,
         body,
@@ -221,10 +221,11 @@ export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
         request.signal,
         options.timeoutMs,
       );
+      const answerHeaders = endToEndHeaders(headersOf(upstream));
       const init = {
         status: upstream.statusCode ?? 502,
         statusText: upstream.statusMessage,
-        headers: endToEndHeaders(headersOf(upstream)),
+        headers: mount ? rewriteHeaders(answerHeaders, url, mount) : answerHeaders,
       };
       if (request.method === 'HEAD' || NULL_BODY_STATUSES.has(init.status)) {
         upstream.resume();
@@ -232,7 +233,10 @@ export function createUpstreamHandler(options: UpstreamOptions): RouteHandler {
       }
       const length = Number(upstream.headers['content-length'] ?? Number.NaN);
       if (length <= BUFFERED_ANSWER_BYTES) {
-        return new BufferedResponse(await readWhole(upstream), init);
+        const body = await readSmallAnswer(upstream);
+        return body instanceof Uint8Array
+          ? new BufferedResponse(body, init)
+          : new Response(body, init);
       }
       return new Response(answerStream(upstream), init);
     } catch (error) {

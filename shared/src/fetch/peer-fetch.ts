@@ -2,8 +2,9 @@ import { BufferedResponse } from '../buffered-response.js';
 import { NULL_BODY_STATUSES, REQUEST_BASE_URL } from '../constants.js';
 import { RequestTimeoutError } from '../errors.js';
 import type { PeerFetchSession, Session } from '../session/session.js';
-import { headerListOf } from '../wire/heads.js';
+import { contentEncodingOf, decodableCodings, decodedBody } from './decode-body.js';
 import { requestBodySource } from './request-body.js';
+import { requestHeaderList } from './request-headers.js';
 
 /** What `fetch` accepts as its first argument (the standard `RequestInfo | URL`). */
 export type PeerFetchInput = string | URL | Request;
@@ -11,6 +12,12 @@ export type PeerFetchInput = string | URL | Request;
 export interface PeerFetchOptions {
   /** Milliseconds to wait for the response head before failing with PeerFetchTimeoutError. Default: no limit. */
   timeoutMs?: number;
+  /**
+   * Decode compressed response bodies (gzip, deflate, and br where the platform can) as a
+   * browser's fetch() does, and offer those codings in `accept-encoding` when the caller
+   * sets none. Off, bodies arrive exactly as the server sent them. Default true.
+   */
+  decompress?: boolean;
 }
 
 /** `fetch()` over a PeerFetch session. */
@@ -28,6 +35,8 @@ export function createPeerFetch(
   session: PeerFetchSession,
   options: PeerFetchOptions = {},
 ): PeerFetch {
+  const decompress = options.decompress ?? true;
+  const acceptEncoding = decompress ? decodableCodings() : undefined;
   async function peerFetch(input: PeerFetchInput, init?: RequestInit): Promise<Response> {
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
     signal?.throwIfAborted();
@@ -40,7 +49,7 @@ export function createPeerFetch(
       {
         method: request.method,
         path: url.pathname + url.search,
-        headers: headerListOf(request.headers),
+        headers: requestHeaderList(request.headers, body, acceptEncoding),
       },
       body,
     );
@@ -65,6 +74,8 @@ export function createPeerFetch(
         if (!peer.whole) peer.body.cancel().catch(() => {});
         return new Response(null, init);
       }
+      const decoded = decompress ? decodedBody(peer, contentEncodingOf(head.headers)) : undefined;
+      if (decoded) return new Response(decoded, init);
       // A body that came whole with the head needs no stream (see BufferedResponse).
       return peer.whole ? new BufferedResponse(peer.whole, init) : new Response(peer.body, init);
     } finally {

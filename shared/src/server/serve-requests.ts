@@ -3,6 +3,7 @@ import {
   DEFAULT_REQUESTS_PER_SESSION,
   FRAME_HEADER_SIZE,
   HEAD_LENGTH_SIZE,
+  MAX_HEADER_COUNT,
   REQUEST_BASE_URL,
 } from '../constants.js';
 import { toError } from '../errors.js';
@@ -41,12 +42,17 @@ export function serveRequests(
   const log = options.logger ?? silentLogger;
   let inFlight = 0;
 
-  session.onRequest((ticket, head) => {
-    void answer(ticket, head);
+  session.onRequest((ticket, head, refused) => {
+    void answer(ticket, head, refused);
   });
 
-  async function answer(ticket: ServerTicket, head: RequestHead): Promise<void> {
+  async function answer(
+    ticket: ServerTicket,
+    head: RequestHead,
+    refused: Error | undefined,
+  ): Promise<void> {
     const peer = await ticket.peerMessage;
+    if (refused) return respond(ticket, head, problemResponse(431, refused.message));
     if (peer.headSize > maxHeadSize) {
       return respond(
         ticket,
@@ -104,17 +110,22 @@ export function serveRequests(
       discardBody(response);
       return;
     }
+    const headers = headerListOf(response.headers);
     let encoded = encodeResponseHead({
       status: response.status,
       statusText: response.statusText,
-      headers: headerListOf(response.headers),
+      headers,
     });
-    if (encoded.byteLength > session.maxFrameSize - FRAME_HEADER_SIZE - HEAD_LENGTH_SIZE) {
+    // What the peer could not take is answered here, on this exchange alone.
+    const unsendable =
+      headers.length > MAX_HEADER_COUNT
+        ? `response of ${headers.length} header fields, more than the ${MAX_HEADER_COUNT} allowed`
+        : encoded.byteLength > session.maxFrameSize - FRAME_HEADER_SIZE - HEAD_LENGTH_SIZE
+          ? `response head of ${encoded.byteLength} bytes is too large to send`
+          : undefined;
+    if (unsendable) {
       discardBody(response);
-      response = problemResponse(
-        502,
-        `response head of ${encoded.byteLength} bytes is too large to send`,
-      );
+      response = problemResponse(502, unsendable);
       encoded = encodeResponseHead({
         status: 502,
         statusText: '',

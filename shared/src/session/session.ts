@@ -18,7 +18,7 @@ import {
 import { farewellText, preAuthMessageLimit } from './pre-auth.js';
 import { FrameScheduler } from './scheduler.js';
 import type { TicketContext } from './ticket.js';
-import { type ClientTicket, type ServerTicket, TicketTable } from './ticket-table.js';
+import { type ClientTicket, type RequestListener, TicketTable } from './ticket-table.js';
 
 export type { ClientTicket, ServerTicket } from './ticket-table.js';
 
@@ -163,7 +163,7 @@ export class PeerFetchSession implements Session {
   }
 
   /** Server: receives every request that opens a ticket. */
-  onRequest(listener: (ticket: ServerTicket, head: RequestHead) => void): void {
+  onRequest(listener: RequestListener): void {
     this.#tickets.onRequest(listener);
   }
 
@@ -226,7 +226,8 @@ export class PeerFetchSession implements Session {
   /** A protocol violation: tell the peer why, then close. */
   #fail(error: ProtocolError): void {
     if (this.#state === 'closed') return;
-    this.#log.warn({ code: error.code, err: error.message }, 'peerfetch session failed');
+    // Debug: the session's owner tells how it ended, once (the edge's session manager).
+    this.#log.debug({ code: error.code, err: error.message }, 'peerfetch session failed');
     const text = farewellText(this.role, this.#state === 'open', error);
     this.#terminate(error, errorFrame(error.code, text));
   }

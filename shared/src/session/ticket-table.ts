@@ -4,6 +4,7 @@
  */
 import { FRAME_HEADER_SIZE, HEAD_LENGTH_SIZE, MAX_HEAD_SIZE } from '../constants.js';
 import { ProtocolError, SessionClosedError } from '../errors.js';
+import { PROBLEM_CONTENT_TYPE, problemBody } from '../problem.js';
 import { decodeReason } from '../wire/control.js';
 import { type Frame, MAX_TICKET_ID, readUint32, splitMessagePayload } from '../wire/frame.js';
 import { FrameFlag, FrameType } from '../wire/frame-types.js';
@@ -13,6 +14,7 @@ import {
   encodeRequestHead,
   type RequestHead,
   type ResponseHead,
+  TooManyHeaderFieldsError,
 } from '../wire/heads.js';
 import type { BodySource } from './body-source.js';
 import { unexpected } from './dispatch.js';
@@ -21,6 +23,16 @@ import { Ticket, type TicketContext } from './ticket.js';
 export type ClientTicket = Ticket<ResponseHead>;
 export type ServerTicket = Ticket<RequestHead>;
 
+/**
+ * Receives a request. `refused` is set when its head had too many header fields: `head`
+ * then has none, and the request is to be answered 431 without being handled.
+ */
+export type RequestListener = (
+  ticket: ServerTicket,
+  head: RequestHead,
+  refused?: TooManyHeaderFieldsError<RequestHead>,
+) => void;
+
 export class TicketTable {
   readonly #role: 'client' | 'server';
   /** Made for each new ticket: the peer's window and the frame size are known only after HELLO. */
@@ -28,7 +40,7 @@ export class TicketTable {
   readonly #tickets = new Map<number, ServerTicket | ClientTicket>();
   #nextTicketId = 1;
   #highestPeerTicket = 0;
-  #onRequest: ((ticket: ServerTicket, head: RequestHead) => void) | undefined;
+  #onRequest: RequestListener | undefined;
 
   constructor(role: 'client' | 'server', context: () => TicketContext) {
     this.#role = role;
@@ -36,7 +48,7 @@ export class TicketTable {
   }
 
   /** Server: receives every request that opens a ticket. */
-  onRequest(listener: (ticket: ServerTicket, head: RequestHead) => void): void {
+  onRequest(listener: RequestListener): void {
     this.#onRequest = listener;
   }
 
@@ -84,8 +96,7 @@ export class TicketTable {
     switch (frame.type) {
       case FrameType.Response: {
         if (this.#role !== 'client') throw unexpected('RESPONSE sent to a server');
-        const { head, body } = splitMessagePayload(frame.payload);
-        (ticket as ClientTicket).receiveHead(decodeResponseHead(head), head.byteLength, body, end);
+        this.#receiveResponse(ticket as ClientTicket, frame.payload, end);
         break;
       }
       case FrameType.Data:
@@ -118,7 +129,15 @@ export class TicketTable {
     }
     this.#highestPeerTicket = frame.ticket;
     const { head: headBytes, body } = splitMessagePayload(frame.payload);
-    const head = decodeRequestHead(headBytes);
+    let head: RequestHead;
+    let refused: TooManyHeaderFieldsError<RequestHead> | undefined;
+    try {
+      head = decodeRequestHead(headBytes);
+    } catch (error) {
+      if (!(error instanceof TooManyHeaderFieldsError)) throw error;
+      refused = error as TooManyHeaderFieldsError<RequestHead>;
+      head = refused.head;
+    }
     const ticket = new Ticket<RequestHead>(frame.ticket, this.#context());
     this.#tickets.set(ticket.id, ticket);
     ticket.receiveHead(head, headBytes.byteLength, body, end);
@@ -129,7 +148,28 @@ export class TicketTable {
       });
       return;
     }
-    this.#onRequest(ticket, head);
+    this.#onRequest(ticket, head, refused);
+  }
+
+  /** A response head with too many header fields is answered 502 on its ticket alone. */
+  #receiveResponse(ticket: ClientTicket, payload: Uint8Array, end: boolean): void {
+    const { head, body } = splitMessagePayload(payload);
+    try {
+      ticket.receiveHead(decodeResponseHead(head), head.byteLength, body, end);
+    } catch (error) {
+      if (!(error instanceof TooManyHeaderFieldsError)) throw error;
+      const detail = `the response had ${error.message}`;
+      const problem = new TextEncoder().encode(JSON.stringify(problemBody(502, detail)));
+      const standIn: ResponseHead = {
+        status: 502,
+        statusText: '',
+        headers: [
+          ['content-type', PROBLEM_CONTENT_TYPE],
+          ['content-length', String(problem.byteLength)],
+        ],
+      };
+      ticket.refuseHead(standIn, problem, { code: 'cancelled', message: detail });
+    }
   }
 
   #isPastTicket(id: number): boolean {

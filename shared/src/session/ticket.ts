@@ -124,6 +124,18 @@ export class Ticket<PeerHead> {
     this.#maybeRelease();
   }
 
+  /**
+   * Client: the peer's response head cannot be taken (too many header fields). `standIn`
+   * and its whole `body` answer the request instead, and the peer is told to stop sending
+   * this message; the session and its other exchanges go on.
+   */
+  refuseHead(standIn: PeerHead, body: Uint8Array, reason: Reason): void {
+    if (this.#released) return;
+    this.#ctx.sendControl(encodeFrame(FrameType.Cancel, 0, this.id, encodeReason(reason)));
+    this.receiveHead(standIn, 0, body, true);
+    this.#finish(undefined, new StreamResetError(reason.message));
+  }
+
   receiveData(bytes: Uint8Array, end: boolean): void {
     if (!this.#incoming)
       throw new ProtocolError('unexpected-frame', `body bytes before a head on ticket ${this.id}`);

@@ -7,7 +7,7 @@ import { openSession } from '../session/session.js';
 import { encodeReason } from './control.js';
 import { encodeFrame, encodeUint32, splitMessagePayload } from './frame.js';
 import { FrameType } from './frame-types.js';
-import { decodeRequestHead, decodeResponseHead } from './heads.js';
+import { decodeRequestHead, decodeResponseHead, TooManyHeaderFieldsError } from './heads.js';
 
 const LIMIT = 256 * 1024;
 const headers: [string, string][] = [
@@ -75,7 +75,10 @@ const anyMessage = fc.oneof(
   fc.constantFrom(...validFrames),
 );
 
-/** Decoding any bytes gives a frame (whose head, if any, decodes or fails cleanly) or a ProtocolError. */
+/**
+ * Decoding any bytes gives a frame (whose head, if any, decodes or fails cleanly) or a
+ * ProtocolError; a head with too many fields is refused for its exchange alone.
+ */
 function decodeTotally(bytes: Uint8Array): void {
   try {
     for (const { type, payload } of framesOf(bytes, LIMIT)) {
@@ -86,7 +89,7 @@ function decodeTotally(bytes: Uint8Array): void {
       }
     }
   } catch (error) {
-    if (!(error instanceof ProtocolError)) throw error;
+    if (!(error instanceof ProtocolError || error instanceof TooManyHeaderFieldsError)) throw error;
   }
 }
 

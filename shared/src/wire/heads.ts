@@ -18,6 +18,21 @@ export interface ResponseHead {
   headers: HeaderList;
 }
 
+/**
+ * A well-formed head with more than MAX_HEADER_COUNT header fields. It refuses one exchange,
+ * not the session: the receiver answers it (431 for a request, 502 for a response) with
+ * `head`, which is the message's head without its header fields.
+ */
+export class TooManyHeaderFieldsError<Head extends RequestHead | ResponseHead> extends Error {
+  override readonly name = 'PeerFetchTooManyHeaderFieldsError';
+  constructor(
+    readonly head: Head,
+    readonly count: number,
+  ) {
+    super(`${count} header fields, more than the ${MAX_HEADER_COUNT} allowed`);
+  }
+}
+
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Visible ASCII only: a path is already percent-encoded by the URL parser.
 const PATH = /^\/[\x21-\x7e]*$/;
@@ -44,6 +59,7 @@ export function decodeRequestHead(bytes: Uint8Array): RequestHead {
   if (typeof path !== 'string' || path.length > MAX_PATH_LENGTH || !PATH.test(path)) {
     throw bad('request path must start with "/" and hold only visible ASCII');
   }
+  checkFieldCount({ method, path, headers: [] }, headers);
   return { method, path, headers: decodeHeaders(headers) };
 }
 
@@ -58,12 +74,22 @@ export function decodeResponseHead(bytes: Uint8Array): ResponseHead {
   if (typeof statusText !== 'string' || statusText.length > 256 || !FIELD_VALUE.test(statusText)) {
     throw bad('response status text is not valid');
   }
+  checkFieldCount({ status, statusText, headers: [] }, headers);
   return { status, statusText, headers: decodeHeaders(headers) };
+}
+
+/** Throws TooManyHeaderFieldsError for a header array over the limit (its fields unread). */
+function checkFieldCount<Head extends RequestHead | ResponseHead>(
+  head: Head,
+  fields: unknown,
+): void {
+  if (Array.isArray(fields) && fields.length > MAX_HEADER_COUNT) {
+    throw new TooManyHeaderFieldsError(head, fields.length);
+  }
 }
 
 function decodeHeaders(value: unknown): HeaderList {
   if (!Array.isArray(value)) throw bad('headers must be an array of [name, value] pairs');
-  if (value.length > MAX_HEADER_COUNT) throw bad(`more than ${MAX_HEADER_COUNT} header fields`);
   const headers: HeaderList = [];
   for (const field of value) {
     if (!Array.isArray(field) || field.length !== 2)
