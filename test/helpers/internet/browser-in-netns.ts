@@ -10,18 +10,23 @@ import { CHROMIUM_PATH, type LaunchedBrowser, launchBrowser } from '../browser.j
 import type { HostName, Internet } from './internet.js';
 import { IP } from './netns.js';
 
-/** Launches Chromium inside `host` with CHROMIUM_ARGS and `extraArgs`; close() removes the wrapper. */
+/**
+ * Launches Chromium inside `host` with CHROMIUM_ARGS and `extraArgs`, and `env` on top of this
+ * process's environment (HOME, say: where Chromium finds the CAs its user trusts); close()
+ * removes the wrapper.
+ */
 export async function launchBrowserIn(
   internet: Internet,
   host: HostName,
   extraArgs: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<LaunchedBrowser> {
   const dir = await mkdtemp(join(tmpdir(), 'pf-chromium-netns-'));
   const wrapper = join(dir, 'chromium');
   // exec all the way down: the pid Playwright holds (and kills) is Chromium's own.
   await writeFile(
     wrapper,
-    `#!/bin/sh\nexec ${IP} netns exec ${internet.netns(host)} ${CHROMIUM_PATH} "$@"\n`,
+    `#!/bin/sh\n${exports(env)}exec ${IP} netns exec ${internet.netns(host)} ${CHROMIUM_PATH} "$@"\n`,
   );
   await chmod(wrapper, 0o755);
   try {
@@ -37,4 +42,11 @@ export async function launchBrowserIn(
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** `export NAME='value'` lines for a shell script. */
+function exports(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([name, value]) => `export ${name}='${value.replaceAll("'", `'\\''`)}'\n`)
+    .join('');
 }

@@ -1,6 +1,6 @@
 /**
  * coturn (Debian's `turnserver`) on the box's server host, started from the configuration the
- * project ships (signaling/coturn/turnserver.conf) with only test settings added on the
+ * project ships (deploy/turnserver.conf) with only test settings added on the
  * command line: the secret, the realm, the box's address, no TLS, files in a temp folder.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -15,7 +15,7 @@ import type { Internet } from './internet.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 /** The coturn configuration operators are told to use. */
-export const COTURN_CONFIG = join(repoRoot, 'signaling', 'coturn', 'turnserver.conf');
+export const COTURN_CONFIG = join(repoRoot, 'deploy', 'turnserver.conf');
 export const TURN_PORT = 3478;
 const TURNSERVER = '/usr/bin/turnserver';
 const STARTUP_TIMEOUT_MS = 10_000;
