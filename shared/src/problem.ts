@@ -59,3 +59,24 @@ export function problemResponse(
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
   });
 }
+
+/**
+ * The problem in a failed response's body, when it has one (problem+json, or plain JSON
+ * with a `detail` or `title`); otherwise the body is cancelled and the answer is undefined.
+ */
+export async function readProblem(response: Response): Promise<Problem | undefined> {
+  const type = response.headers.get('content-type') ?? '';
+  if (!type.startsWith(PROBLEM_CONTENT_TYPE) && !type.startsWith('application/json')) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  try {
+    const body: unknown = await response.json();
+    if (typeof body !== 'object' || body === null) return undefined;
+    const { detail, title } = body as Partial<Problem>;
+    if (typeof detail !== 'string' && typeof title !== 'string') return undefined;
+    return { status: response.status, ...(body as Partial<Problem>) } as Problem;
+  } catch {
+    return undefined;
+  }
+}

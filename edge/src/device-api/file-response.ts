@@ -4,49 +4,46 @@
  */
 import type { Stats } from 'node:fs';
 import { problemResponse } from '@peerfetch/shared';
+import fresh from 'fresh';
+import rangeParser from 'range-parser';
 import { fileStream } from './file-stream.js';
 
+/**
+ * A strong tag (inode, size, mtime). Not the `etag` package's: it makes weak tags from
+ * stats, and If-Range (a player resuming a video) needs a strong one to match.
+ */
 export function etagOf(stats: Stats): string {
   return `"${stats.ino.toString(16)}-${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
 }
 
-/** Weak comparison (RFC 9110 8.8.3.2) of an If-None-Match list against our tag. */
-function matchesAny(header: string, etag: string): boolean {
-  const bare = etag.replace(/^W\//, '');
-  return header
-    .split(',')
-    .map((t) => t.trim())
-    .some((t) => t === '*' || t.replace(/^W\//, '') === bare);
-}
-
-function notModified(request: Request, etag: string, stats: Stats): boolean {
-  const inm = request.headers.get('if-none-match');
-  if (inm !== null) return matchesAny(inm, etag);
-  const ims = Date.parse(request.headers.get('if-modified-since') ?? '');
-  return Number.isFinite(ims) && Math.floor(stats.mtimeMs / 1000) * 1000 <= ims;
+/** 304 per RFC 9110 13.1 (If-None-Match, else If-Modified-Since): jshttp's `fresh`, as express. */
+function notModified(request: Request, headers: Headers): boolean {
+  return fresh(
+    {
+      'if-none-match': request.headers.get('if-none-match') ?? undefined,
+      'if-modified-since': request.headers.get('if-modified-since') ?? undefined,
+      'cache-control': request.headers.get('cache-control') ?? undefined,
+    },
+    {
+      etag: headers.get('etag') ?? undefined,
+      'last-modified': headers.get('last-modified') ?? undefined,
+    },
+  );
 }
 
 export type RangeResult = { start: number; end: number } | 'unsatisfiable' | undefined;
 
 /**
- * Parses a single `bytes=` range against `size`. Anything else (several ranges, other
- * units, bad syntax) yields undefined: the whole file is sent, as RFC 9110 allows.
+ * One byte range of a `size`-byte file, parsed by `range-parser` (express's). Several
+ * ranges (after merging), other units or bad syntax yield undefined: the whole file is sent,
+ * as RFC 9110 allows.
  */
 export function parseRange(header: string | null, size: number): RangeResult {
-  const match = header?.trim().match(/^bytes=(\d*)-(\d*)$/);
-  if (!match) return undefined;
-  const [, first, last] = match as unknown as [string, string, string];
-  if (first === '' && last === '') return undefined;
-  if (first === '') {
-    const suffix = Number(last);
-    if (suffix === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(first);
-  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
-  if (last !== '' && Number(last) < start) return undefined;
-  if (start >= size) return 'unsatisfiable';
-  return { start, end };
+  if (!header) return undefined;
+  const ranges = rangeParser(size, header, { combine: true });
+  if (ranges === -1) return 'unsatisfiable';
+  if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return undefined;
+  return { start: ranges[0]!.start, end: ranges[0]!.end };
 }
 
 /** If-Range: the range applies only while the representation is unchanged. */
@@ -73,7 +70,7 @@ export function fileResponse(request: Request, file: FileToServe): Response {
     'cache-control': 'private, no-cache',
     'accept-ranges': 'bytes',
   });
-  if (notModified(request, etag, stats)) return new Response(null, { status: 304, headers });
+  if (notModified(request, headers)) return new Response(null, { status: 304, headers });
 
   headers.set('content-type', file.type);
   // An empty file has no byte to point at: it is always sent whole.

@@ -1,4 +1,4 @@
-import { PROBLEM_CONTENT_TYPE, type Problem } from '../problem.js';
+import { readProblem } from '../problem.js';
 import { RoomsApiError } from './errors.js';
 import type { IceServersResult, JoinRoomRequest, PeerCredentials, RoomListing } from './types.js';
 
@@ -95,20 +95,9 @@ export function createRoomsApi(options: RoomsApiOptions): RoomsApi {
   };
 }
 
-/** Reads a problem+json body when there is one; the message never includes the query (it holds the token). */
+/** The API's failure as an error; the message never includes the query (it holds the token). */
 async function toApiError(method: string, url: URL, response: Response): Promise<RoomsApiError> {
-  let problem: Problem | undefined;
-  const contentType = response.headers.get('content-type') ?? '';
-  if (contentType.startsWith(PROBLEM_CONTENT_TYPE) || contentType.startsWith('application/json')) {
-    try {
-      const body: unknown = await response.json();
-      if (typeof body === 'object' && body !== null) problem = body as Problem;
-    } catch {
-      problem = undefined;
-    }
-  } else {
-    await response.body?.cancel();
-  }
+  const problem = await readProblem(response);
   const detail = typeof problem?.detail === 'string' ? `: ${problem.detail}` : '';
   return new RoomsApiError(
     response.status,
