@@ -241,15 +241,18 @@ describe('peerfetch fetch uploads', () => {
     expect(text.endsWith('\r\n\r\ninline body')).toBe(true);
   });
 
-  it('-v tells the path the bytes took and the status; the edge logs the same path', async () => {
-    const result = await runClientCli(['fetch', '-v', '--device', edge.peerId, '/up/echo'], {
+  it('-v tells the path the bytes took, the status and the timings; the edge logs the same path', async () => {
+    const args = ['fetch', '-v', '--device', edge.peerId, '/up/bytes?n=100000'];
+    const result = await runClientCli(args, {
       configHome: dir,
     });
     expect(result.code).toBe(0);
+    const took = '(\\d+ms|[\\d.]+s)';
     // Loopback in a private namespace: host candidates on both sides.
     expect(result.stderr.toString()).toMatch(
       new RegExp(
-        `^\\* connected to device ${edge.peerId}: direct on your network, round trip [\\d.]+ ms\\n\\* 200 OK\\n$`,
+        `^\\* connected to device ${edge.peerId} in ${took}: direct on your network, round trip [\\d.]+ ms\\n` +
+          `\\* 200 OK in ${took}\\n\\* body: 100 kB in ${took} \\([\\d.]+ [kMG]?B/s\\)\\n$`,
       ),
     );
     const opened = await edge.waitForLog((l) => l.msg === 'session opened' && l.path !== undefined);

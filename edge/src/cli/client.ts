@@ -10,7 +10,6 @@ import { pipeline } from 'node:stream/promises';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_PEERJS_KEY,
-  describePathKind,
   importPairingKey,
 } from '@peerfetch/shared';
 import { InvalidArgumentError, Option } from 'commander';
@@ -21,6 +20,7 @@ import { listDevices, pair } from './client-pairing.js';
 import { downloadProgress } from './download-progress.js';
 import { buildRequestInit, UsageError } from './fetch-request.js';
 import { cliProgram } from './program.js';
+import { byteCounter, stopwatch, tellAnswer, tellBody, tellConnection } from './verbose.js';
 
 interface FetchOptions {
   signaling?: string;
@@ -61,15 +61,6 @@ async function connectStored(options: FetchOptions): Promise<DeviceConnection> {
   });
 }
 
-/** `-v`: which device, and the path the bytes take, on stderr as curl's `*` lines. */
-async function tellConnection(connection: DeviceConnection): Promise<void> {
-  const { path, rttMs } = await connection.path();
-  const rtt = rttMs === undefined ? '' : `, round trip ${rttMs.toFixed(1)} ms`;
-  process.stderr.write(
-    `* connected to device ${connection.deviceId}: ${describePathKind(path).toLowerCase()}${rtt}\n`,
-  );
-}
-
 /**
  * Aborts with an InterruptedError on the first Ctrl-C or SIGTERM, so the request is cancelled
  * and the session says goodbye: the device stops sending and frees the request at once
@@ -95,13 +86,17 @@ function abortOnInterrupt(): { signal: AbortSignal; release(): void } {
 async function runFetch(path: string, options: FetchOptions): Promise<number> {
   if (!path.startsWith('/')) throw new UsageError(`PATH must start with / (got "${path}")`);
   const init = await buildRequestInit(options);
+  const lap = stopwatch();
   const connection = await connectStored(options);
+  const connectMs = lap();
   const interrupt = abortOnInterrupt();
   try {
     const response = await connection.fetch(path, { ...init, signal: interrupt.signal });
-    // Told once the answer has arrived: ICE may start on a relay and settle on a direct pair.
-    if (options.verbose) await tellConnection(connection);
-    if (options.verbose) process.stderr.write(`* ${response.status} ${response.statusText}\n`);
+    if (options.verbose) {
+      const headMs = lap();
+      await tellConnection(connection, connectMs);
+      tellAnswer(response, headMs);
+    }
     if (options.fail && response.status >= 400) {
       await response.body?.cancel();
       process.stderr.write(`peerfetch: the device answered ${response.status}\n`);
@@ -110,15 +105,18 @@ async function runFetch(path: string, options: FetchOptions): Promise<number> {
     const out: Writable = options.output ? createWriteStream(options.output) : process.stdout;
     if (options.include) out.write(headText(response));
     if (response.body) {
-      const body = Readable.fromWeb(response.body as never);
-      const pipeOptions = { end: Boolean(options.output), signal: interrupt.signal };
+      const stages: NodeJS.ReadWriteStream[] = [];
       if (options.output && process.stderr.isTTY) {
         const length = Number(response.headers.get('content-length') ?? Number.NaN);
-        const total = Number.isFinite(length) ? length : undefined;
-        await pipeline(body, downloadProgress(process.stderr, total), out, pipeOptions);
-      } else {
-        await pipeline(body, out, pipeOptions);
+        stages.push(downloadProgress(process.stderr, Number.isFinite(length) ? length : undefined));
       }
+      const counter = options.verbose ? byteCounter() : undefined;
+      if (counter) stages.push(counter.stream);
+      await pipeline([Readable.fromWeb(response.body as never), ...stages, out], {
+        end: Boolean(options.output),
+        signal: interrupt.signal,
+      });
+      if (counter) tellBody(counter.bytes(), lap());
     } else if (options.output) {
       out.end();
     }
