@@ -1,6 +1,9 @@
 /**
  * Reconnect delays: exponential, capped, and jittered, so that after a server restart the
  * phones and edges that lost it do not all come back in the same millisecond.
+ *
+ * Kept by hand: retry libraries (p-retry, exponential-backoff) wrap a promise-returning
+ * function, but these reconnects are scheduled from events (a socket's close, ICE failing).
  */
 export interface BackoffOptions {
   /** Delay before the first retry, ms. Default 1000. */

@@ -1,6 +1,10 @@
 /**
  * Crash-safe file replacement: a reader sees either the old file or the new one, never a
  * torn mix, even after power loss.
+ *
+ * Kept by hand rather than npm's write-file-atomic: that one fsyncs the file but not its
+ * directory, so after power loss the rename itself can be lost; and its temp names differ
+ * from the ones removeStaleTempFiles recognises.
  */
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
