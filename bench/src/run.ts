@@ -3,7 +3,7 @@
  * bench/results/latest.json with the figures and the machine's facts, and prints a table
  * of every target, met or missed.
  *
- *   npm run bench -- [--only download,browser,latency,concurrency,setup,memory,in-memory,signaling,strangers,abrupt-close,paths]
+ *   npm run bench -- [--only download,browser,latency,concurrency,setup,memory,in-memory,signaling,signaling-cluster,strangers,abrupt-close,paths]
  *                    [--quick] [--sweep]
  *
  * `--quick` runs smaller sizes and fewer repetitions (a smoke run: its figures are noisier);
@@ -29,6 +29,7 @@ import { type BenchPeer, startBenchPeer } from './peer-client.js';
 import { RESULTS_DIR } from './results-dir.js';
 import { runSessionSetup } from './session-setup.js';
 import { run as signalingCapacity, toMarkdown as signalingMarkdown } from './signaling-capacity.js';
+import { clusterRows, runSignalingCluster } from './signaling-cluster.js';
 import { runStrangerFlood } from './stranger-flood.js';
 import { runSweep, SWEEP_HEADER } from './sweep.js';
 import { fmt, type TargetRow, toMarkdown } from './targets.js';
@@ -42,6 +43,7 @@ const ALL = [
   'setup',
   'memory',
   'signaling',
+  'signaling-cluster',
   'strangers',
   'abrupt-close',
   'paths',
@@ -214,6 +216,13 @@ if (selected.has('signaling')) {
     target: 'reported',
     met: null,
   });
+}
+
+if (selected.has('signaling-cluster')) {
+  progress('signaling on two instances through Redis');
+  const cluster = await runSignalingCluster({ peers: quick ? 400 : 2000, log: () => {} });
+  results.signalingCluster = cluster;
+  rows.push(...clusterRows(cluster));
 }
 
 let sweepTable = '';

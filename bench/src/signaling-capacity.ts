@@ -54,7 +54,7 @@ export interface CapacityResult {
   durationMs: number;
 }
 
-interface Percentiles {
+export interface Percentiles {
   p50: number;
   p99: number;
   max: number;
@@ -62,10 +62,10 @@ interface Percentiles {
 
 const DEFAULT_OUT = join(RESULTS_DIR, 'signaling.json');
 /** PeerJS clients send a heartbeat every 5 s; the server drops silent peers. */
-const HEARTBEAT_MS = 5000;
+export const HEARTBEAT_MS = 5000;
 
 /** Rooms of 2, 3, 4, 2, 3, 4, ... members until `peers` are placed (the last may be smaller, at least 1). */
-function planRooms(peers: number): number[] {
+export function planRooms(peers: number): number[] {
   const sizes: number[] = [];
   for (let placed = 0; placed < peers; ) {
     const size = Math.min(2 + (sizes.length % 3), peers - placed);
@@ -76,11 +76,11 @@ function planRooms(peers: number): number[] {
 }
 
 /** A distinct loopback source address per room (Linux routes all of 127.0.0.0/8 to lo). */
-function roomAddress(room: number): string {
+export function roomAddress(room: number): string {
   return `127.${10 + Math.floor(room / 62_500)}.${Math.floor(room / 250) % 250}.${1 + (room % 250)}`;
 }
 
-function percentiles(values: number[]): Percentiles {
+export function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = (p: number) =>
     sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
@@ -88,7 +88,7 @@ function percentiles(values: number[]): Percentiles {
   return { p50: round(rank(0.5)), p99: round(rank(0.99)), max: round(sorted.at(-1) ?? 0) };
 }
 
-function rssBytes(pid: number): number {
+export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
   if (!kb) throw new Error(`no VmRSS for pid ${pid}`);
@@ -96,7 +96,7 @@ function rssBytes(pid: number): number {
 }
 
 /** Opens one PeerJS-protocol socket and waits for the server's OPEN message. */
-function openPeerSocket(
+export function openPeerSocket(
   port: number,
   id: string,
   token: string,
@@ -120,7 +120,7 @@ function openPeerSocket(
 }
 
 /** Runs `task(i)` for i in [0, count) with at most `limit` at once. */
-async function pool(
+export async function pool(
   count: number,
   limit: number,
   task: (i: number) => Promise<void>,

@@ -6,6 +6,9 @@
  */
 import { ipKeyGenerator } from 'express-rate-limit';
 
+/** The window of NEW_IDS_PER_ADDRESS: an hour. */
+export const NEW_IDS_WINDOW_MS = 60 * 60 * 1000;
+
 /** The key an address is counted under. */
 export function addressKey(address: string): string {
   return ipKeyGenerator(address);

@@ -45,13 +45,91 @@ export interface Admission {
 }
 
 /** PeerServer's own wording, which stock clients turn into `unavailable-id`. */
-const ID_TAKEN = JSON.stringify({ type: 'ID-TAKEN', payload: { msg: 'ID is taken' } });
-const REPLACED = 'this id connected again with its token; this connection is replaced';
+export const ID_TAKEN = JSON.stringify({ type: 'ID-TAKEN', payload: { msg: 'ID is taken' } });
+export const REPLACED = 'this id connected again with its token; this connection is replaced';
 
-const errorMessage = (msg: string) => JSON.stringify({ type: 'ERROR', payload: { msg } });
+export const errorMessage = (msg: string) => JSON.stringify({ type: 'ERROR', payload: { msg } });
+
+/** Tells a socket PeerServer will never see why it is refused, and closes it; false. */
+export function refuseSocket(
+  socket: WebSocket,
+  message: string,
+  reason: RejectionReason,
+  id: string,
+  deps: Pick<AdmissionDeps, 'metrics' | 'logger'>,
+): false {
+  // PeerServer attaches its own error handler only to sockets it is given.
+  socket.on('error', (error) => deps.logger.debug({ err: error }, 'error on a refused socket'));
+  deps.metrics.rejections.inc({ reason });
+  deps.logger.debug({ peer: id, reason }, 'peer socket refused');
+  socket.send(message);
+  socket.close();
+  return false;
+}
+
+/**
+ * The registration a socket asks for, read exactly as PeerServer reads it (a repeated
+ * parameter: the last one counts), so the id checked is the id PeerServer registers.
+ * Undefined when PeerServer answers it itself (missing parameters, a wrong key).
+ */
+export function registrationOf(
+  req: IncomingMessage,
+  peerKey: string,
+): { id: string; token: string } | undefined {
+  const { searchParams } = new URL(req.url ?? '', 'https://peerjs');
+  const { id, token, key } = Object.fromEntries(searchParams.entries());
+  if (!id || !token || key !== peerKey) return undefined;
+  return { id, token };
+}
+
+/** Holds an admitted socket to MESSAGES_PER_SECOND / MESSAGE_BURST; over it, it is closed. */
+export function holdToBudget(
+  socket: WebSocket,
+  id: string,
+  deps: Pick<AdmissionDeps, 'metrics' | 'logger' | 'messageBudget'>,
+): void {
+  limitMessages(socket, deps.messageBudget, () => {
+    deps.metrics.rejections.inc({ reason: 'message_rate' });
+    deps.logger.info({ peer: id }, 'peer socket sent too many messages; closing it');
+    socket.send(errorMessage('too many messages; this connection is closed'));
+    socket.close();
+  });
+}
+
+/**
+ * Retires the socket `client` replaces for its id on this server: PeerServer either moved
+ * its registration onto the new socket (then says nothing: OPEN is sent here) or registered
+ * anew; the old socket is told why and closed. `release` gives back its per-address slot.
+ */
+export function retireReplaced(
+  previous: Holder,
+  client: IClient,
+  deps: Pick<AdmissionDeps, 'metrics' | 'logger' | 'now'>,
+  release: (socket: WebSocket) => void,
+): void {
+  const old = previous.socket;
+  if (old === null || old === client.getSocket()) return;
+  if (previous.client === client) {
+    // PeerServer moved its existing registration onto the new socket without saying OPEN.
+    client.send({ type: 'OPEN' });
+  } else {
+    // The old registration's close handler must not unregister the new one.
+    previous.client.setSocket(null);
+  }
+  // The old socket's last heartbeat must not time out the new one.
+  client.setLastPing(deps.now());
+  release(old);
+  old.send(errorMessage(REPLACED));
+  old.close();
+  deps.metrics.takeovers.inc();
+  deps.logger.info(
+    { peer: client.getId() },
+    'peer id taken over by a new connection with its token',
+  );
+}
 
 export function createAdmission(deps: AdmissionDeps): Admission {
-  const { reservations, sockets, metrics, logger } = deps;
+  const { reservations, sockets, logger } = deps;
   /** The address key each admitted socket is counted under, until it closes. */
   const slots = new Map<WebSocket, string>();
 
@@ -62,43 +140,15 @@ export function createAdmission(deps: AdmissionDeps): Admission {
     sockets.release(key);
   }
 
-  function refuse(socket: WebSocket, message: string, reason: RejectionReason, id: string) {
-    // PeerServer attaches its own error handler only to sockets it is given.
-    socket.on('error', (error) => logger.debug({ err: error }, 'error on a refused socket'));
-    metrics.rejections.inc({ reason });
-    logger.debug({ peer: id, reason }, 'peer socket refused');
-    socket.send(message);
-    socket.close();
-    return false;
-  }
-
-  function retire(previous: Holder, client: IClient): void {
-    const old = previous.socket;
-    if (old === null || old === client.getSocket()) return;
-    if (previous.client === client) {
-      // PeerServer moved its existing registration onto the new socket without saying OPEN.
-      client.send({ type: 'OPEN' });
-    } else {
-      // The old registration's close handler must not unregister the new one.
-      previous.client.setSocket(null);
-    }
-    // The old socket's last heartbeat must not time out the new one.
-    client.setLastPing(deps.now());
-    release(old);
-    old.send(errorMessage(REPLACED));
-    old.close();
-    metrics.takeovers.inc();
-    logger.info({ peer: client.getId() }, 'peer id taken over by a new connection with its token');
-  }
+  const refuse = (socket: WebSocket, message: string, reason: RejectionReason, id: string) =>
+    refuseSocket(socket, message, reason, id, deps);
 
   return {
     admit(socket, req) {
-      // Read exactly as PeerServer reads it (a repeated parameter: the last one counts), so
-      // the id checked here is the id PeerServer registers.
-      const { searchParams } = new URL(req.url ?? '', 'https://peerjs');
-      const { id, token, key } = Object.fromEntries(searchParams.entries());
+      const registration = registrationOf(req, deps.peerKey);
       // PeerServer answers missing parameters and a wrong key itself, and closes.
-      if (!id || !token || key !== deps.peerKey) return true;
+      if (!registration) return true;
+      const { id, token } = registration;
       if (!credentialsSchema.safeParse({ id, token }).success) {
         return refuse(socket, errorMessage('invalid peer id or token'), 'bad_peer_id', id);
       }
@@ -119,12 +169,7 @@ export function createAdmission(deps: AdmissionDeps): Admission {
       }
       slots.set(socket, address);
       socket.once('close', () => release(socket));
-      limitMessages(socket, deps.messageBudget, () => {
-        metrics.rejections.inc({ reason: 'message_rate' });
-        logger.info({ peer: id }, 'peer socket sent too many messages; closing it');
-        socket.send(errorMessage('too many messages; this connection is closed'));
-        socket.close();
-      });
+      holdToBudget(socket, id, deps);
       return true;
     },
 
@@ -141,7 +186,7 @@ export function createAdmission(deps: AdmissionDeps): Admission {
       const address = socket ? slots.get(socket) : undefined;
       if (outcome === 'created' && address !== undefined) deps.newIds.take(address);
       const previous = deps.peers.connected(client);
-      if (previous) retire(previous, client);
+      if (previous) retireReplaced(previous, client, deps, release);
     },
 
     disconnected(client) {

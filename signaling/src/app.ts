@@ -9,13 +9,13 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { SignalingConfig } from './config.js';
 import type { SignalingMetrics } from './metrics.js';
-import type { PeerDirectory } from './peers.js';
 import { errorHandler, notFound } from './problem.js';
-import { httpRateLimit } from './rate-limit.js';
-import type { RoomRegistry } from './rooms.js';
+import { httpRateLimit, type RateLimitStoreFactory } from './rate-limit.js';
+import { asyncRoute } from './routes/async-route.js';
 import { createAuthenticate } from './routes/auth.js';
 import { iceRouter } from './routes/ice.js';
 import { roomsRouter } from './routes/rooms.js';
+import type { PeerVerifier, RoomStore } from './shared-state.js';
 import { staticSite } from './static-site.js';
 
 /** Rooms requests are a few short strings; anything bigger is not a client of ours. */
@@ -24,14 +24,23 @@ const JSON_BODY_LIMIT = '4kb';
 export interface AppDeps {
   config: SignalingConfig;
   logger: Logger;
-  peers: PeerDirectory;
-  rooms: RoomRegistry;
+  peers: PeerVerifier;
+  rooms: RoomStore;
   metrics: SignalingMetrics;
+  /** Where the HTTP rate limits count (undefined = this process's memory). */
+  rateLimitStore?: RateLimitStoreFactory;
+  /** The state `/healthz` reports; `ok: false` answers 503. */
+  health: () => Promise<HealthReport>;
   /** Mounted at PEERJS_PATH. */
   peerServer: Handler;
   /** False once shutdown began (health then answers 503). */
   isRunning: () => boolean;
   now: () => number;
+}
+
+export interface HealthReport {
+  ok: boolean;
+  body: Record<string, unknown>;
 }
 
 /** CORS options for the APIs: only the configured origins, never credentials. */
@@ -67,20 +76,27 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(PEERJS_PATH, deps.peerServer);
 
-  app.get('/healthz', (_req, res) => {
-    const running = deps.isRunning();
-    res
-      .status(running ? 200 : 503)
-      .setHeader('Cache-Control', 'no-store')
-      .json({
-        status: running ? 'ok' : 'stopping',
-        peers: deps.peers.size,
-        rooms: deps.rooms.roomCount,
-      });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.get(
+    '/healthz',
+    asyncRoute(async (_req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      if (!deps.isRunning()) {
+        res.status(503).json({ status: 'stopping' });
+        return;
+      }
+      const report = await deps.health();
+      res.status(report.ok ? 200 : 503).json(report.body);
+    }),
+  );
+  // Off unless PUBLIC_METRICS=true: the counts describe the server to anyone who can reach it.
+  if (config.publicMetrics) {
+    app.get(
+      '/metrics',
+      asyncRoute(async (_req, res) => {
+        res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      }),
+    );
+  }
 
   const authenticate = createAuthenticate(deps.peers, metrics);
   const apiCors = cors(corsOptions(config.corsOrigins));
@@ -88,7 +104,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     '/rooms',
     apiCors,
-    httpRateLimit({ windowMs: window, limit: config.roomsRateLimit }, metrics, 'rooms'),
+    httpRateLimit(
+      { windowMs: window, limit: config.roomsRateLimit, store: deps.rateLimitStore?.('rooms') },
+      metrics,
+      'rooms',
+    ),
     express.json({ limit: JSON_BODY_LIMIT }),
     roomsRouter({
       rooms: deps.rooms,
@@ -101,7 +121,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     '/ice',
     apiCors,
-    httpRateLimit({ windowMs: window, limit: config.iceRateLimit }, metrics, 'ice'),
+    httpRateLimit(
+      { windowMs: window, limit: config.iceRateLimit, store: deps.rateLimitStore?.('ice') },
+      metrics,
+      'ice',
+    ),
     iceRouter(config, authenticate, deps.now),
   );
 

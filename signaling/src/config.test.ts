@@ -38,6 +38,8 @@ describe('parseConfig', () => {
       reservationTtlMs: 7 * 86_400_000,
       maxReservations: 50_000,
       newIdsPerAddress: 60,
+      redisUrl: undefined,
+      publicMetrics: false,
       maxSocketsPerAddress: 64,
       maxMembersPerAddress: 32,
     });
@@ -153,5 +155,15 @@ describe('parseConfig', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('takes a redis:// URL and a PUBLIC_METRICS flag, and refuses anything else', () => {
+    const config = parseConfig({ REDIS_URL: 'redis://10.0.0.5:6379/3', PUBLIC_METRICS: 'true' });
+    expect(config.redisUrl).toBe('redis://10.0.0.5:6379/3');
+    expect(config.publicMetrics).toBe(true);
+    expect(issuesOf({ REDIS_URL: 'http://redis:6379', PUBLIC_METRICS: 'yes' })).toEqual([
+      'REDIS_URL: must be a redis:// or rediss:// URL',
+      'PUBLIC_METRICS: must be true or false',
+    ]);
   });
 });

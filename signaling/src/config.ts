@@ -62,6 +62,10 @@ export interface SignalingConfig {
   maxMembersPerAddress: number;
   /** Messages one PeerJS socket may send: 50 a second, bursts of 200 (message-budget.ts). */
   messageBudget: MessageBudget;
+  /** Redis shared by every instance (`redis://host:port/db`); undefined = one in-memory instance. */
+  redisUrl: string | undefined;
+  /** Serve Prometheus metrics at `/metrics` on the app port. Default false. */
+  publicMetrics: boolean;
 }
 
 /** Thrown by {@link parseConfig}; `issues` are one line per bad variable. */
@@ -156,6 +160,28 @@ const pwaDir = z
     return dir;
   });
 
+const redisUrl = z
+  .string()
+  .trim()
+  .optional()
+  .superRefine((value, ctx) => {
+    if (value === undefined) return;
+    let scheme = '';
+    try {
+      scheme = new URL(value).protocol;
+    } catch {
+      scheme = '';
+    }
+    if (scheme !== 'redis:' && scheme !== 'rediss:') {
+      ctx.addIssue({ code: 'custom', message: 'must be a redis:// or rediss:// URL' });
+    }
+  });
+
+const flag = z
+  .enum(['true', 'false'], { message: 'must be true or false' })
+  .optional()
+  .transform((value) => value === 'true');
+
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: int(0, 65535, 8080),
@@ -191,6 +217,8 @@ const envSchema = z.object({
   MAX_MEMBERS_PER_ADDRESS: int(1, 10_000, 32),
   MESSAGES_PER_SECOND: int(1, 1_000_000, 50),
   MESSAGE_BURST: int(1, 1_000_000, 200),
+  REDIS_URL: redisUrl,
+  PUBLIC_METRICS: flag,
 });
 
 /**
@@ -246,6 +274,8 @@ export function parseConfig(env: Record<string, string | undefined>): SignalingC
     maxSocketsPerAddress: e.MAX_SOCKETS_PER_ADDRESS,
     maxMembersPerAddress: e.MAX_MEMBERS_PER_ADDRESS,
     messageBudget: { perSecond: e.MESSAGES_PER_SECOND, burst: e.MESSAGE_BURST },
+    redisUrl: e.REDIS_URL,
+    publicMetrics: e.PUBLIC_METRICS,
   };
 }
 
@@ -286,4 +316,6 @@ Configured by environment variables (see signaling/README.md):
                        second, sustained                         (default 50)
   MESSAGE_BURST        messages one PeerJS socket may send at
                        once                                      (default 200)
+  REDIS_URL            redis:// URL shared by several instances  (default: one in-memory instance)
+  PUBLIC_METRICS       true serves /metrics on this port         (default false)
 `;

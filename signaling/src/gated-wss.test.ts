@@ -28,4 +28,33 @@ describe('GatedWebSocketServer', () => {
     expect(errors).toBe(1);
     server.close();
   });
+
+  it('holds a socket paused while a gate answers later, then announces or drops it', async () => {
+    const verdicts = new Map<string, boolean>([
+      ['/later-yes', true],
+      ['/later-no', false],
+    ]);
+    const server = new GatedWebSocketServer({ noServer: true }, async (_socket, req) =>
+      Promise.resolve(verdicts.get(req.url ?? '') ?? false),
+    );
+    const announced: string[] = [];
+    server.on('connection', (_socket: WebSocket, req: IncomingMessage) => {
+      announced.push(req.url ?? '');
+    });
+    const calls: string[] = [];
+    const fakeSocket = () =>
+      ({
+        OPEN: 1,
+        readyState: 1,
+        pause: () => calls.push('pause'),
+        resume: () => calls.push('resume'),
+      }) as unknown as WebSocket;
+    server.emit('connection', fakeSocket(), { url: '/later-yes' });
+    server.emit('connection', fakeSocket(), { url: '/later-no' });
+    expect(announced).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(announced).toEqual(['/later-yes']);
+    expect(calls).toEqual(['pause', 'pause', 'resume', 'resume']);
+    server.close();
+  });
 });

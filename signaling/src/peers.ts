@@ -22,6 +22,8 @@ export interface PeerDirectory {
   holderOf(id: string): Holder | undefined;
   /** True when `id` is connected right now and `token` is its token. */
   verify(id: string, token: string): boolean;
+  /** Every registration held right now. */
+  holders(): IterableIterator<Holder>;
   readonly size: number;
 }
 
@@ -52,6 +54,7 @@ export function createPeerDirectory(): PeerDirectory {
         client !== undefined && client.getSocket() !== null && sameSecret(client.getToken(), token)
       );
     },
+    holders: () => holders.values(),
     get size() {
       return holders.size;
     },

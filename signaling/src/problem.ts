@@ -4,6 +4,7 @@
 import { PROBLEM_CONTENT_TYPE, type Problem, problemBody, statusTitle } from '@peerfetch/shared';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { SharedStateUnavailableError } from './shared-state.js';
 
 export function sendProblem(
   res: Response,
@@ -22,11 +23,23 @@ export const notFound: RequestHandler = (req, res) => {
   sendProblem(res, 404, `no route for ${req.method} ${req.path}`);
 };
 
-/** body-parser's and express's errors carry their status (400, 413, 415); anything else is a 500, logged. */
+/** Seconds a client is asked to wait while the shared store is unreachable. */
+const STORE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * body-parser's and express's errors carry their status (400, 413, 415); an unreachable
+ * shared store is a 503 (logged once by its client, not per request); anything else is a
+ * 500, logged.
+ */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
     if (res.headersSent) {
       next(error);
+      return;
+    }
+    if (error instanceof SharedStateUnavailableError) {
+      res.setHeader('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+      sendProblem(res, 503, error.message, { retryAfter: STORE_RETRY_AFTER_SECONDS });
       return;
     }
     const status = httpStatusOf(error);

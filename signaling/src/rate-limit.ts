@@ -6,7 +6,13 @@
  */
 
 import type { RequestHandler } from 'express';
-import { ipKeyGenerator, MemoryStore, type Options, rateLimit } from 'express-rate-limit';
+import {
+  ipKeyGenerator,
+  MemoryStore,
+  type Options,
+  rateLimit,
+  type Store,
+} from 'express-rate-limit';
 import type { RejectionReason, SignalingMetrics } from './metrics.js';
 import { sendProblem } from './problem.js';
 
@@ -14,7 +20,12 @@ export interface RateLimitOptions {
   windowMs: number;
   /** Requests (or connections) allowed per window per client address. */
   limit: number;
+  /** Where the counts live; default this process's memory. */
+  store?: Store | undefined;
 }
+
+/** A store for the limit named `name` (rooms, ice, ws), such as one shared through Redis. */
+export type RateLimitStoreFactory = (name: string) => Store;
 
 export function httpRateLimit(
   options: RateLimitOptions,
@@ -24,6 +35,7 @@ export function httpRateLimit(
   return rateLimit({
     windowMs: options.windowMs,
     limit: options.limit,
+    ...(options.store ? { store: options.store } : {}),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     // Our own startup check warns about permissive TRUST_PROXY; forged X-Forwarded-For headers
@@ -49,15 +61,17 @@ export interface ConnectionRateLimiter {
 }
 
 export function connectionRateLimiter(options: RateLimitOptions): ConnectionRateLimiter {
-  const store = new MemoryStore();
-  // MemoryStore reads only windowMs from the middleware's options.
-  store.init({ windowMs: options.windowMs } as Options);
+  const store = options.store ?? new MemoryStore();
+  // The stores read only windowMs from the middleware's options.
+  store.init?.({ windowMs: options.windowMs } as Options);
   return {
     async allow(address) {
       const { totalHits } = await store.increment(ipKeyGenerator(address));
       return totalHits <= options.limit;
     },
     retryAfterSeconds: Math.ceil(options.windowMs / 1000),
-    shutdown: () => store.shutdown(),
+    shutdown: () => {
+      store.shutdown?.();
+    },
   };
 }

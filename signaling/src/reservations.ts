@@ -43,7 +43,7 @@ interface IdleReservation {
 }
 
 /** Tokens are kept as SHA-256 digests: fixed size, and never the secret itself. */
-function digestOf(token: string): Buffer {
+export function tokenDigest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
@@ -71,11 +71,11 @@ export function createReservationBook(options: ReservationBookOptions): Reservat
     check(id, token) {
       const digest = digestFor(id);
       if (digest === undefined) return 'free';
-      return timingSafeEqual(digest, digestOf(token)) ? 'owner' : 'taken';
+      return timingSafeEqual(digest, tokenDigest(token)) ? 'owner' : 'taken';
     },
     connected(id, token) {
       const held = digestFor(id);
-      const digest = digestOf(token);
+      const digest = tokenDigest(token);
       if (held !== undefined) {
         if (!timingSafeEqual(held, digest)) return 'conflict';
         idle.delete(id);

@@ -5,23 +5,19 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ExpressPeerServer } from 'peer';
 import type { Logger } from 'pino';
-import { createOpenCounter, createWindowQuota } from './address-limits.js';
-import { createAdmission } from './admission.js';
 import { corsOptions, createApp } from './app.js';
 import { clientAddressResolver } from './client-address.js';
+import { createClusterState } from './cluster/cluster-state.js';
 import type { SignalingConfig } from './config.js';
 import { GatedWebSocketServer } from './gated-wss.js';
+import { createMemoryState } from './memory-state.js';
 import { createMetrics, type SignalingMetrics } from './metrics.js';
 import { createPeerDirectory } from './peers.js';
 import { connectionRateLimiter } from './rate-limit.js';
-import { createReservationBook } from './reservations.js';
-import { createRoomRegistry } from './rooms.js';
+import type { StateBackend } from './state-backend.js';
 
 /** Largest signaling message: an SDP offer with many candidates is a few KiB. */
 const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
-
-/** The window of NEW_IDS_PER_ADDRESS. */
-const NEW_IDS_WINDOW_MS = 60 * 60 * 1000;
 
 /** How long close() lets open HTTP requests finish before cutting them. */
 const CLOSE_GRACE_MS = 3000;
@@ -48,43 +44,21 @@ export function createSignalingServer(
   const log = logger.child({ module: 'server' });
   const peerLog = logger.child({ module: 'peers' });
   const peers = createPeerDirectory();
-  const rooms = createRoomRegistry({
-    maxRoomSize: config.maxRoomSize,
-    maxMembersPerAddress: config.maxMembersPerAddress,
-    now,
-  });
-  const reservations = createReservationBook({
-    ttlMs: config.reservationTtlMs,
-    maxReservations: config.maxReservations,
-    now,
-    onEvicted: () => metrics.reservationsEvicted.inc(),
-    onExpired: () => metrics.reservationsExpired.inc(),
-  });
   const metrics = createMetrics({
     peers: () => peers.size,
-    rooms: () => rooms.roomCount,
-    reservations: () => reservations.size,
+    rooms: () => backend.rooms.roomCount(),
+    reservations: () => backend.reservationCount(),
+    redisUp: config.redisUrl ? () => backend.redisUp?.() ?? false : undefined,
   });
+  const addressOf = clientAddressResolver(config.trustProxy);
+  const backendDeps = { config, peers, metrics, addressOf, logger: peerLog, now };
+  const backend: StateBackend = config.redisUrl
+    ? createClusterState({ ...backendDeps, redisUrl: config.redisUrl })
+    : createMemoryState(backendDeps);
   const wsLimiter = connectionRateLimiter({
     windowMs: config.rateLimitWindowMs,
     limit: config.wsRateLimit,
-  });
-  const addressOf = clientAddressResolver(config.trustProxy);
-  const admission = createAdmission({
-    peerKey: config.peerKey,
-    addressOf,
-    reservations,
-    newIds: createWindowQuota({
-      limit: config.newIdsPerAddress,
-      windowMs: NEW_IDS_WINDOW_MS,
-      now,
-    }),
-    sockets: createOpenCounter(config.maxSocketsPerAddress),
-    peers,
-    metrics,
-    messageBudget: config.messageBudget,
-    logger: peerLog,
-    now,
+    store: backend.connectionStore,
   });
   let running = true;
   let wss: GatedWebSocketServer | undefined;
@@ -111,23 +85,26 @@ export function createSignalingServer(
                   'Retry-After': String(wsLimiter.retryAfterSeconds),
                 });
               },
-              () => done(false, 500, 'Internal Server Error'),
+              // Only the shared store can fail here (Redis unreachable): let the socket through,
+              // so admission, which needs Redis too, refuses it with a message clients show.
+              () => done(true),
             );
           },
         },
-        (socket, req) => admission.admit(socket, req),
+        backend.gate,
       );
       return wss;
     },
   });
   peerServer.on('connection', (client) => {
-    admission.connected(client);
+    backend.connected(client);
     peerLog.debug({ peer: client.getId() }, 'peer connected');
   });
   peerServer.on('disconnect', (client) => {
-    if (admission.disconnected(client)) rooms.leave(client.getId());
+    backend.disconnected(client);
     peerLog.debug({ peer: client.getId() }, 'peer disconnected');
   });
+  // With Redis, relayed messages never reach PeerServer: the relay counts those offers.
   peerServer.on('message', (_client, message) => {
     if (message.type === 'OFFER') metrics.offersRelayed.inc();
   });
@@ -142,8 +119,10 @@ export function createSignalingServer(
   const app = createApp({
     config,
     logger,
-    peers,
-    rooms,
+    peers: backend.verifier,
+    rooms: backend.rooms,
+    rateLimitStore: backend.rateLimitStore,
+    health: () => backend.health(),
     metrics,
     peerServer,
     isRunning: () => running,
@@ -153,7 +132,8 @@ export function createSignalingServer(
 
   return {
     metrics,
-    listen() {
+    async listen() {
+      await backend.start();
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(config.port, config.host, () => {
@@ -178,6 +158,7 @@ export function createSignalingServer(
       await new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
       clearTimeout(grace);
       wsLimiter.shutdown();
+      await backend.close();
       log.info('closed');
     },
   };

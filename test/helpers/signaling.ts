@@ -52,7 +52,7 @@ export interface StartedSignaling {
 
 /**
  * Spawns the server with `PORT=0`, `HOST=127.0.0.1`, `NODE_ENV=test`, a fixed ROOM_SECRET and
- * PEER_KEY, `LOG_LEVEL=info`; `env` overrides any of these (and adds more). Resolves once the
+ * PEER_KEY, `LOG_LEVEL=info`, `PUBLIC_METRICS=true`; `env` overrides any of these (and adds more). Resolves once the
  * server logs `{"msg":"listening","port":N}`; rejects with its stderr if it exits first or
  * does not listen within 15 s.
  */
@@ -71,6 +71,8 @@ export async function startSignaling(
     ROOM_SECRET: TEST_ROOM_SECRET,
     PEER_KEY: TEST_PEER_KEY,
     LOG_LEVEL: 'info',
+    // Tests read /metrics on the app port, which is off by default.
+    PUBLIC_METRICS: 'true',
     ...env,
   };
   const child = spawn(...commandIn(options.netns, process.execPath, [SIGNALING_MAIN]), {

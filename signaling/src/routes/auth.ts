@@ -1,26 +1,27 @@
 /**
- * Checks that the caller is a peer connected to this server right now, with its token.
+ * Checks that the caller is a peer connected to this server (or, with Redis, to any of its
+ * instances) right now, with its token.
  */
 
 import type { PeerCredentials } from '@peerfetch/shared';
 import type { Request, Response } from 'express';
 import type { SignalingMetrics } from '../metrics.js';
-import type { PeerDirectory } from '../peers.js';
 import { sendProblem } from '../problem.js';
+import type { PeerVerifier } from '../shared-state.js';
 import { credentialsSchema, describeIssues } from './validation.js';
 
-export type Authenticate = (source: unknown, res: Response) => PeerCredentials | undefined;
+export type Authenticate = (source: unknown, res: Response) => Promise<PeerCredentials | undefined>;
 
 /** Returns the credentials, or answers 400/401 itself and returns undefined. */
-export function createAuthenticate(peers: PeerDirectory, metrics: SignalingMetrics): Authenticate {
-  return (source, res) => {
+export function createAuthenticate(peers: PeerVerifier, metrics: SignalingMetrics): Authenticate {
+  return async (source, res) => {
     const parsed = credentialsSchema.safeParse(source);
     if (!parsed.success) {
       metrics.rejections.inc({ reason: 'bad_request' });
       sendProblem(res, 400, describeIssues(parsed.error));
       return undefined;
     }
-    if (!peers.verify(parsed.data.id, parsed.data.token)) {
+    if (!(await peers.verify(parsed.data.id, parsed.data.token))) {
       metrics.rejections.inc({ reason: 'unauthorized' });
       sendProblem(res, 401, 'id and token are not a peer connected to this server');
       return undefined;

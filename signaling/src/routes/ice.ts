@@ -4,6 +4,7 @@
 import type { IceServersResult } from '@peerfetch/shared';
 import express, { type Router } from 'express';
 import { type IceOptions, iceServersFor } from '../ice.js';
+import { asyncRoute } from './async-route.js';
 import { type Authenticate, queryCredentials } from './auth.js';
 
 export function iceRouter(
@@ -12,12 +13,15 @@ export function iceRouter(
   now: () => number,
 ): Router {
   const router = express.Router();
-  router.get('/', (req, res) => {
-    const credentials = authenticate(queryCredentials(req), res);
-    if (!credentials) return;
-    // Credentials are personal and short-lived: never let a cache keep them.
-    res.setHeader('Cache-Control', 'no-store');
-    res.json(iceServersFor(options, credentials.id, now()) satisfies IceServersResult);
-  });
+  router.get(
+    '/',
+    asyncRoute(async (req, res) => {
+      const credentials = await authenticate(queryCredentials(req), res);
+      if (!credentials) return;
+      // Credentials are personal and short-lived: never let a cache keep them.
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(iceServersFor(options, credentials.id, now()) satisfies IceServersResult);
+    }),
+  );
   return router;
 }
