@@ -1,6 +1,9 @@
-/** The systemd unit passes `systemd-analyze verify`, and the install script lays files out. */
+/**
+ * The systemd unit passes `systemd-analyze verify`, and the install script lays files out.
+ * The unit under a real systemd is edge-systemd-boot.test.ts.
+ */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +27,7 @@ describe('systemd unit', () => {
     const unit = await readFile(UNIT, 'utf8');
     for (const line of [
       'Restart=on-failure',
+      'RestartPreventExitStatus=2',
       'DynamicUser=yes',
       'StateDirectory=peerfetch-edge',
       'NoNewPrivileges=yes',
@@ -56,9 +60,21 @@ describe('install.sh', () => {
       expect(stdout).toContain('Installed');
       expect(existsSync(join(dest, 'opt/peerfetch/edge/dist/cli/edge.js'))).toBe(true);
       expect(existsSync(join(dest, 'opt/peerfetch/shared/dist/index.js'))).toBe(true);
+      // A release: the two workspaces and a lockfile that npm ci installs exactly.
       const pkg = JSON.parse(await readFile(join(dest, 'opt/peerfetch/package.json'), 'utf8'));
-      expect(pkg.dependencies['@peerfetch/shared']).toBe('file:./shared');
-      expect(pkg.dependencies['@roamhq/wrtc']).toBeDefined();
+      expect(pkg.workspaces).toEqual(['shared', 'edge']);
+      const lock = JSON.parse(
+        await readFile(join(dest, 'opt/peerfetch/package-lock.json'), 'utf8'),
+      );
+      expect(lock.packages['node_modules/@roamhq/wrtc-linux-arm64']).toBeDefined();
+      expect(lock.packages['node_modules/vitest']).toBeUndefined();
+      // The CLIs on PATH.
+      for (const name of ['peerfetch-edge', 'peerfetch']) {
+        expect(readlinkSync(join(dest, 'usr/local/bin', name))).toMatch(
+          /^\/opt\/peerfetch\/edge\//,
+        );
+      }
+      expect(stdout).toContain('sudo peerfetch-edge pair');
       const config = await readFile(join(dest, 'etc/peerfetch/edge.yaml'), 'utf8');
       expect(config).toContain('url: https://signal.example.org');
       expect(config).toContain('name: "Kitchen Pi"');
