@@ -234,7 +234,10 @@ program
   .option('-o, --output <file>', 'write the body to a file instead of stdout')
   .option('-i, --include', 'print the status line and headers before the body')
   .option('-f, --fail', 'exit 22 without printing the body when the status is 400 or more')
-  .option('-v, --verbose', 'say on stderr which path the connection took, the status and the timings')
+  .option(
+    '-v, --verbose',
+    'say on stderr which path the connection took, the status and the timings',
+  )
   .addOption(relayOnlyOption())
   .addOption(timeoutOption())
   .action((path: string, options: FetchOptions) => runAndExit(() => runFetch(path, options)));

@@ -94,6 +94,15 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses a signaling address that is not a URL as a config error (exit 2, no restart loop)', async () => {
+    const error = await loadConfig({
+      flags: { config: await file('signaling: { url: "not a url" }\n') },
+      env: {},
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EdgeConfigError);
+    expect((error as Error).message).toMatch(/signaling\.url .*: must be an http/);
+  });
+
   it('says which setting is missing', async () => {
     await expect(loadConfig({ flags: { config: await file('name: x\n') } })).rejects.toThrow(
       /signaling: required/,

@@ -21,7 +21,11 @@ export const DEFAULT_OPS_LISTEN = '127.0.0.1:9469';
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-  .refine((u) => !new URL(u).search && !new URL(u).hash, 'must not have a query or fragment');
+  .refine((u) => {
+    // URL.parse, not new URL: the url check above has already told what is wrong with a non-URL.
+    const url = URL.parse(u);
+    return !url || (!url.search && !url.hash);
+  }, 'must not have a query or fragment');
 
 /**
  * A route as the config file may spell it in full. The short form, the URL alone, is the
