@@ -157,7 +157,7 @@ describe('authentication failures and removal (real edge)', () => {
       .poll(() => page.getByTestId('device-status').first().textContent(), { timeout: 40_000 })
       .toBe('Offline');
     const text = await removeInSettings();
-    expect(text).toMatch(/removed from this phone\. It could not be told \(it is offline\)/);
+    expect(text).toMatch(/removed from this computer\. It could not be told \(it is offline\)/);
     expect(text).toContain('peerfetch-edge unpair app-');
     await screenshotBoth(page, 'settings-removed-offline');
     edge = await launchEdge();
@@ -169,7 +169,7 @@ describe('authentication failures and removal (real edge)', () => {
     await edgeCli('pair');
     await pairThroughLink();
     const text = await removeInSettings();
-    expect(text).toContain(`${EDGE_NAME} was removed, and it no longer knows this phone.`);
+    expect(text).toContain(`${EDGE_NAME} was removed, and it no longer knows this computer.`);
     const forgotten = await edge.waitForLog((l) => l.msg === 'client asked to be forgotten');
     expect(forgotten.clientName).toBe('Chrome on Linux');
     expect(await pairedClients()).toEqual([]);

@@ -265,8 +265,9 @@ describe('the PWA with an edge', () => {
     await edge.kill();
     const status = page.getByTestId('device-status').first();
     await expect.poll(() => status.textContent(), { timeout: 40_000 }).toBe('Offline');
+    // Offline with a countdown to the next try, or while that try dials.
     expect(await page.getByTestId('device-detail').first().textContent()).toMatch(
-      /Retrying in \d+ s/,
+      /Retrying in \d+ s|Trying again…/,
     );
     await screenshot(page, 'device-offline');
     edge = await launchEdge();

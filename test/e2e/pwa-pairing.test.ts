@@ -234,7 +234,7 @@ describe('pairing the PWA (in-process edge, real WebRTC)', () => {
     await page.getByTestId('remove-confirm').click();
     await expect
       .poll(() => page.getByTestId('remove-outcome').textContent(), { timeout: 30_000 })
-      .toContain('no longer knows this phone');
+      .toContain('no longer knows this computer');
     expect(edge.requests).toContain('DELETE /.well-known/peerfetch/pairing');
     expect(edge.clients.size).toBe(0);
   });

@@ -21,13 +21,13 @@ export function describeAuthFailure(reason: AuthFailureReason): AuthFailureText 
     case 'pairing-closed':
       return {
         title: 'Pairing is closed',
-        detail: `The device is not accepting new phones right now. Run \`peerfetch-edge pair\` on the device, then try again within ${PAIRING_WINDOW_MINUTES} minutes.`,
+        detail: `The device is not pairing with anyone right now. Run \`peerfetch-edge pair\` on the device, then try again within ${PAIRING_WINDOW_MINUTES} minutes.`,
       };
     case 'not-paired':
       return {
         title: 'Not paired',
         detail:
-          'This device no longer knows this phone (it was unpaired, or its data was reset). Pair again with the code the device shows.',
+          'This device no longer knows this app (it was unpaired, or its data was reset). Pair again with the code the device shows.',
       };
     case 'device-not-verified':
       return {

@@ -72,9 +72,10 @@ describe('connection manager', () => {
     await new Promise((r) => setTimeout(r, 10));
     manager.device('edge-1');
     await new Promise((r) => setTimeout(r, 10));
-    expect(states.at(-1)).toMatchObject({
-      kind: 'retrying',
-      reason: expect.stringMatching(/No answer from 127\.0\.0\.1:9/),
+    // The server's loss is the server's to show, with its one countdown: the device waits.
+    expect(states.at(-1)).toEqual({
+      kind: 'no-signaling',
+      reason: expect.stringMatching(/Waiting for the signaling server/),
     });
     const attempts = () => states.filter((s) => s.kind === 'connecting').length;
     expect(attempts()).toBe(1);
@@ -85,7 +86,7 @@ describe('connection manager', () => {
     // The fresh registration retries quietly for a moment (a new network's route may lag
     // its address), and the device's dial waits for it; then both show the failure.
     await new Promise((r) => setTimeout(r, 1_200));
-    expect(states.at(-1)).toMatchObject({ kind: 'retrying' });
+    expect(states.at(-1)).toMatchObject({ kind: 'no-signaling' });
     expect(attempts()).toBe(2);
 
     page.visibilityState = 'hidden';

@@ -82,6 +82,9 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     onState: (state) => {
       options.onSignalingState(state);
       if (state.kind === 'ready') for (const connection of devices.values()) connection.retryNow();
+      // One countdown, the server's; and a device that went with the server shows it now.
+      if (state.kind === 'retrying' || state.kind === 'failed')
+        for (const connection of devices.values()) connection.signalingLost();
     },
   });
   // A device dial fails fast while signaling is down, so its card says why; signaling's
@@ -171,5 +174,5 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
 }
 
 function notPaired(): AuthenticationError {
-  return new AuthenticationError('not-paired', 'this phone is not paired with the device');
+  return new AuthenticationError('not-paired', 'this app is not paired with the device');
 }

@@ -37,6 +37,22 @@ describe('describeState', () => {
     });
     expect(describeState({ kind: 'idle' }, now).tone).toBe('idle');
   });
+  it('keeps a device that stopped answering offline while it is dialled again', () => {
+    const state = { kind: 'connecting' as const, attempt: 1, unreachable: 'It stopped answering.' };
+    expect(describeState(state, now)).toEqual({
+      label: 'Offline',
+      detail: 'It stopped answering. Trying again…',
+      tone: 'bad',
+    });
+  });
+  it('waits for the signaling server without a countdown of its own', () => {
+    const state = { kind: 'no-signaling' as const, reason: 'Waits for the server.' };
+    expect(describeState(state, now)).toEqual({
+      label: 'Waiting',
+      detail: 'Waits for the server.',
+      tone: 'idle',
+    });
+  });
   it('formats round trips with sensible precision', () => {
     expect(formatRtt(0.42)).toBe('0.4 ms');
     expect(formatRtt(42.4)).toBe('42 ms');

@@ -4,14 +4,22 @@ import type { AuthFailureReason, PathKind } from '@peerfetch/shared';
 export type ConnectionState =
   /** Not started yet. */
   | { kind: 'idle' }
-  /** Dialing the device and running the handshake. */
-  | { kind: 'connecting'; attempt: number }
+  /**
+   * Dialing the device and running the handshake. `unreachable` is why the last try failed,
+   * when this is a retry: the device stays shown as offline until it answers.
+   */
+  | { kind: 'connecting'; attempt: number; unreachable?: string }
   /** The session is up. `rttMs` and `path` fill in shortly after. */
   | { kind: 'online'; since: number; rttMs?: number; path?: PathKind }
   /** Unreachable for now; retrying at `retryAt` (paused while the app is in the background). */
   | { kind: 'retrying'; attempt: number; retryAt: number; reason: string }
   /** The browser reported it went offline; retried when it is back (and by a fallback timer). */
   | { kind: 'offline'; reason: string }
+  /**
+   * The signaling server is out of reach, so the device cannot be dialled: the signaling
+   * banner counts down to the next try, and its recovery dials the device.
+   */
+  | { kind: 'no-signaling'; reason: string }
   /**
    * Retrying cannot help; the user must act (the reason says how). `auth` is set when the
    * pairing or the device's proof failed (for example `device-not-verified`).
@@ -27,6 +35,8 @@ export function describeState(
     case 'idle':
       return { label: 'Not connected', detail: '', tone: 'idle' };
     case 'connecting':
+      if (state.unreachable !== undefined)
+        return { label: 'Offline', detail: `${state.unreachable} Trying again…`, tone: 'bad' };
       return {
         label: 'Connecting…',
         detail: state.attempt > 1 ? `Attempt ${state.attempt}` : '',
@@ -44,6 +54,8 @@ export function describeState(
     }
     case 'offline':
       return { label: 'Offline', detail: state.reason, tone: 'bad' };
+    case 'no-signaling':
+      return { label: 'Waiting', detail: state.reason, tone: 'idle' };
     case 'failed':
       return { label: failedLabel(state.auth), detail: state.reason, tone: 'bad' };
   }

@@ -18,6 +18,7 @@ import {
   isPermanentFailure,
   isSessionLost,
   PathLostError,
+  SignalingUnavailableError,
 } from './errors';
 import { closeWhenChannelClosed, hangUp } from './hang-up';
 import { watchPath } from './path-watch';
@@ -43,7 +44,7 @@ export interface DeviceConnectionOptions {
   requestTimeoutMs?: number;
   /** Whether the app is in the foreground; retries pause while it is not. Default: always. */
   isVisible?: () => boolean;
-  /** Session tuning (ping and dead timeouts, ...). Default: the session's own defaults. */
+  /** Session tuning (ping and dead timeouts, ...). Default: {@link DEVICE_LIVENESS}. */
   sessionOptions?: ClientSessionSettings;
   /** ICE lost the session's path (the phone may have changed networks); called before redialing. */
   onPathLost?: () => void;
@@ -67,11 +68,28 @@ export interface DeviceConnection {
    * PATH_PROBE_TIMEOUT_MS that its path still carries, or it ends and redials at once.
    */
   checkPath(): void;
+  /**
+   * The signaling server is out of reach: a waiting retry waits for it instead (its recovery
+   * calls retryNow), and a live session must show within PATH_PROBE_TIMEOUT_MS that the
+   * device still answers (whatever took the server away may have taken the device too).
+   */
+  signalingLost(): void;
   /** Closes the connection for good. */
   close(): void;
 }
 
-const NO_NETWORK = 'This phone has no network. Reconnects when it is back online.';
+const NO_NETWORK = 'No network here. Reconnects when the network is back.';
+const NO_SIGNALING = 'Waiting for the signaling server, which connects this app to the device.';
+
+/**
+ * The app's pings: after 2 s of quiet (±20 %), and the session is dead after 6 s without a
+ * frame, so a device that hangs (its process stopped; the signaling server still lists it)
+ * shows as offline within 6 s, and sooner than ICE's own notice (5–6 s plus path-watch's
+ * 2 s grace, which would redial as if the phone had changed networks). A live path answers
+ * a ping within a round trip, so 6 s is three unanswered pings even over a slow relay; a
+ * download or upload in progress counts as an answer. The device keeps its own defaults.
+ */
+export const DEVICE_LIVENESS: ClientSessionSettings = { pingIntervalMs: 2_000, deadAfterMs: 6_000 };
 
 /**
  * How long a session may take to answer after the phone's network changed, ms. A live path
@@ -113,7 +131,11 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
     retryTimer = undefined;
     if (closed || current || state.kind === 'connecting') return;
     attempt += 1;
-    setState({ kind: 'connecting', attempt });
+    // A retry after the device failed to answer: it stays offline until it does.
+    const unreachable = state.kind === 'retrying' ? state.reason : undefined;
+    setState(
+      unreachable ? { kind: 'connecting', attempt, unreachable } : { kind: 'connecting', attempt },
+    );
     dialAbort = new AbortController();
     let dialed: Dialed | undefined;
     try {
@@ -122,7 +144,7 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
         deviceId: options.deviceId,
         clientName: options.clientName,
         credentials: options.credentials(),
-        sessionOptions: options.sessionOptions,
+        sessionOptions: { ...DEVICE_LIVENESS, ...options.sessionOptions },
       });
       await session.ready;
       if (closed) {
@@ -170,7 +192,11 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
     // Retry whatever navigator.onLine says: it can be false where the device is still
     // reachable (no route out of the LAN); the `offline` event sets its own message.
     const delay = backoffDelayMs(Math.max(0, attempt - 1), options.backoff);
-    setState({ kind: 'retrying', attempt, retryAt: Date.now() + delay, reason });
+    // Without the signaling server the one countdown is the server's; this timer stays as a
+    // quiet fallback.
+    if (error instanceof SignalingUnavailableError)
+      setState({ kind: 'no-signaling', reason: NO_SIGNALING });
+    else setState({ kind: 'retrying', attempt, retryAt: Date.now() + delay, reason });
     retryTimer = setTimeout(() => {
       // In the background, wait for the app to come to the front (visibility calls retryNow).
       if (isVisible()) void connect();
@@ -202,6 +228,15 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
     statsTimer = undefined;
   }
 
+  /** Ends the session (to redial at once) unless the device answers a ping in time. */
+  function probeSession(why: string) {
+    const live = current;
+    if (!live) return;
+    void live.session.probe(PATH_PROBE_TIMEOUT_MS).then((alive) => {
+      if (!alive && current === live) live.session.close(new PathLostError(why));
+    });
+  }
+
   function waitOnline(ms: number): Promise<void> {
     if (state.kind === 'online') return Promise.resolve();
     return new Promise((resolve) => {
@@ -224,7 +259,15 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       await waitOnline(options.requestWaitMs ?? 10_000);
     }
     if (!current) {
-      const why = 'reason' in state ? ` ${state.reason}` : '';
+      // Said as the device's state says it: never "offline" while it shows "Connecting…".
+      if (state.kind === 'connecting' && state.unreachable === undefined)
+        throw new DeviceOfflineError('The device has not answered yet; still connecting.');
+      const why =
+        'reason' in state
+          ? ` ${state.reason}`
+          : state.kind === 'connecting'
+            ? ` ${state.unreachable}`
+            : '';
       throw new DeviceOfflineError(`The device is offline.${why}`);
     }
     return current.fetcher.fetch(input, init);
@@ -261,17 +304,16 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       if (closed || current) return;
       if (state.kind === 'connecting') dialAbort?.abort(new DeviceOfflineError(NO_NETWORK));
       // The pending retry stays as a fallback; `online` brings it forward.
-      else if (state.kind === 'retrying') setState({ kind: 'offline', reason: NO_NETWORK });
+      else if (state.kind === 'retrying' || state.kind === 'no-signaling')
+        setState({ kind: 'offline', reason: NO_NETWORK });
     },
     checkPath() {
-      const live = current;
-      if (!live) return;
-      void live.session.probe(PATH_PROBE_TIMEOUT_MS).then((alive) => {
-        if (!alive && current === live)
-          live.session.close(
-            new PathLostError('The network changed, and the old path to the device is gone.'),
-          );
-      });
+      probeSession('The network changed, and the old path to the device is gone.');
+    },
+    signalingLost() {
+      if (closed) return;
+      if (current) probeSession('The device stopped answering.');
+      else if (state.kind === 'retrying') setState({ kind: 'no-signaling', reason: NO_SIGNALING });
     },
     close() {
       closed = true;

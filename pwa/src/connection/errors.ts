@@ -15,7 +15,7 @@ export class DeviceUnreachableError extends Error {
   override readonly name = 'DeviceUnreachableError';
 }
 
-/** The peer-to-peer connection did not open in time (often a firewall between the two). */
+/** The peer-to-peer connection did not open in time (the device is stuck, or a firewall blocks it). */
 export class DialTimeoutError extends Error {
   override readonly name = 'DialTimeoutError';
 }

@@ -105,7 +105,7 @@ describe('pairing', () => {
       expect(title.length).toBeGreaterThan(0);
       expect(detail).toMatch(/\.$/);
     }
-    expect(describeAuthFailure('not-paired').detail).toMatch(/no longer knows this phone/);
+    expect(describeAuthFailure('not-paired').detail).toMatch(/no longer knows this app/);
   });
 });
 

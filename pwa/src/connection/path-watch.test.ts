@@ -38,7 +38,7 @@ describe('watchPath', () => {
     pc.to('disconnected');
     vi.advanceTimersByTime(2000);
     expect(lost).toHaveBeenCalledTimes(1);
-    expect(lost.mock.calls[0]![0]).toMatch(/change networks/);
+    expect(lost.mock.calls[0]![0]).toMatch(/network change/);
   });
 
   it('stops watching when told', () => {

@@ -34,7 +34,7 @@ export function watchPath(
     if (state === 'failed') lost('The network path to the device failed.');
     else if (state === 'disconnected') {
       timer ??= setTimeout(
-        () => lost('The network path to the device was lost (did this phone change networks?).'),
+        () => lost('The network path to the device was lost (did the network change?).'),
         graceMs,
       );
     } else {

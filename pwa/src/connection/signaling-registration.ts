@@ -155,7 +155,7 @@ export function createSignalingRegistration(
         // Someone holds our id under another token (this app in another tab or browser
         // profile, or an impostor). A new id would unpair every device: wait and retry.
         scheduleRetry(
-          "This phone's identity is in use elsewhere (is PeerFetch open in another tab?). Close the other one; retrying.",
+          "This app's identity is in use elsewhere (is PeerFetch open in another tab?). Close the other one; retrying.",
         );
         created.destroy();
       } else if (

@@ -1,30 +1,35 @@
 /**
- * A readable default name for this phone, as the devices it pairs with will list it:
- * "Chrome on Android", "Safari on iPhone", "Firefox on Windows". Browser first, because
- * that is what tells two entries apart on one person's phone.
+ * What this browser is, read from its user agent by bowser (a well-kept parser that follows
+ * new browsers and platforms, which a hand-written list of patterns would not): a default
+ * name for the devices it pairs with to list it by ("Chrome on Android", "Safari on iPhone",
+ * "Firefox on Linux"), and the kind of thing it runs on, for the words the screens use
+ * ("this phone", "this computer").
  */
-export function clientNameFromUserAgent(userAgent: string): string {
-  return `${browserOf(userAgent)} on ${platformOf(userAgent)}`;
+import Bowser from 'bowser';
+
+export type ClientKind = 'phone' | 'tablet' | 'computer' | 'device';
+
+export interface ClientDescription {
+  /** Browser first, because that is what tells two entries apart on one person's phone. */
+  name: string;
+  kind: ClientKind;
 }
 
-function browserOf(ua: string): string {
-  // Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
-  if (/\bEdg(A|iOS)?\//.test(ua)) return 'Edge';
-  if (/\b(OPR|OPT)\//.test(ua)) return 'Opera';
-  if (/\bSamsungBrowser\//.test(ua)) return 'Samsung Internet';
-  if (/\b(Firefox|FxiOS)\//.test(ua)) return 'Firefox';
-  if (/\b(HeadlessChrome|Chrome|Chromium|CriOS)\//.test(ua)) return 'Chrome';
-  if (/\bVersion\/[\d.]+.*\bSafari\//.test(ua)) return 'Safari';
-  return 'Browser';
-}
+const KINDS: Record<string, ClientKind> = {
+  mobile: 'phone',
+  tablet: 'tablet',
+  desktop: 'computer',
+  tv: 'device',
+};
 
-function platformOf(ua: string): string {
-  if (/\biPhone\b/.test(ua)) return 'iPhone';
-  if (/\biPad\b/.test(ua)) return 'iPad';
-  if (/\bAndroid\b/.test(ua)) return 'Android';
-  if (/\bCrOS\b/.test(ua)) return 'ChromeOS';
-  if (/\bWindows\b/.test(ua)) return 'Windows';
-  if (/\bMac OS X\b|\bMacintosh\b/.test(ua)) return 'Mac';
-  if (/\bLinux\b/.test(ua)) return 'Linux';
-  return 'this device';
+export function describeClient(userAgent: string): ClientDescription {
+  const parsed = Bowser.parse(userAgent);
+  // "Samsung Internet for Android on Android" says the platform twice.
+  const browser = parsed.browser.name?.replace(/ for (Android|iOS)$/, '') || 'Browser';
+  const model = parsed.platform.vendor === 'Apple' ? parsed.platform.model : undefined;
+  const platform = model || parsed.os.name || 'this device';
+  return {
+    name: `${browser} on ${platform}`,
+    kind: KINDS[parsed.platform.type ?? ''] ?? 'device',
+  };
 }

@@ -25,10 +25,12 @@ describe('deviceInfoSections', () => {
     const sections = deviceInfoSections(sample);
     expect(sections.map((s) => s.title)).toEqual(['Health', 'System', 'PeerFetch agent', 'More']);
     const facts = Object.fromEntries(sections.flatMap((s) => s.facts).map((f) => [f.label, f]));
-    expect(facts['Up for']?.value).toBe('1 d 1 h');
-    expect(facts.Memory?.value).toBe('2.00 GiB of 8.00 GiB used');
+    expect(facts['Up for']?.value).toBe('1 day 1 hr');
+    expect(facts.Memory?.value).toBe('2.0 GiB of 8.0 GiB used');
     expect(facts.Memory?.meter).toBeCloseTo(0.25);
-    expect(facts['Disk (/var/lib/peerfetch)']?.value).toBe('32.0 GiB free of 64.0 GiB');
+    expect(facts['Disk (/var/lib/peerfetch)']?.value).toBe(
+      '32.0 GiB of 64.0 GiB used · 32.0 GiB free',
+    );
     expect(facts['CPU temperature']?.hint).toMatch(/Hot/);
     expect(facts.fan?.value).toBe('auto');
     expect(deviceHostname(sample)).toBe('kitchen-pi');

@@ -91,7 +91,8 @@ export function deviceInfoSections(info: unknown): InfoSection[] {
   if (diskTotal !== undefined && diskAvail !== undefined) {
     health.push({
       label: `Disk${str(disk?.path) ? ` (${disk?.path})` : ''}`,
-      value: `${formatBytes(diskAvail)} free of ${formatBytes(diskTotal)}`,
+      // The bar fills with what is used, so the words say used first (and what is left).
+      value: `${formatBytes(diskTotal - diskAvail)} of ${formatBytes(diskTotal)} used · ${formatBytes(diskAvail)} free`,
       meter: usage(diskTotal - diskAvail, diskTotal),
     });
   }

@@ -1,30 +1,51 @@
+import prettyBytes from 'pretty-bytes';
+
 /** Human-readable formats shared by the screens. */
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
+/**
+ * Sizes by pretty-bytes in binary units (KiB, MiB: what the speed test and the device's disk
+ * are measured in; Intl.NumberFormat knows only decimal byte units), with one decimal past
+ * a KiB so a figure keeps its width while it counts. In the reader's locale.
+ */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '—';
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+  const digits = bytes < 1024 ? 0 : 1;
+  return prettyBytes(bytes, {
+    binary: true,
+    locale: true,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
 }
 
-/** "3 d 4 h", "5 h 12 min", "42 s". */
+const DURATION_UNITS = [
+  ['day', 86_400],
+  ['hour', 3600],
+  ['minute', 60],
+  ['second', 1],
+] as const;
+
+/**
+ * "3 days 4 hr", "5 hr 12 min", "3 min", "42 sec": the largest unit and, past an hour, the
+ * next one down, in the reader's language (Intl.NumberFormat's units: dependency-free, and
+ * Intl.DurationFormat is still missing from many phones).
+ */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '—';
-  const s = Math.floor(seconds);
-  const days = Math.floor(s / 86_400);
-  const hours = Math.floor((s % 86_400) / 3600);
-  const minutes = Math.floor((s % 3600) / 60);
-  if (days > 0) return `${days} d ${hours} h`;
-  if (hours > 0) return `${hours} h ${minutes} min`;
-  if (minutes > 0) return `${minutes} min`;
-  return `${s} s`;
+  const total = Math.floor(seconds);
+  const index = DURATION_UNITS.findIndex(([, size]) => total >= size);
+  const [unit, size] = DURATION_UNITS[index === -1 ? 3 : index]!;
+  const parts = [unitFormat(unit).format(Math.floor(total / size))];
+  const next = DURATION_UNITS[index + 1];
+  if (size >= 3600 && next) {
+    const count = Math.floor((total % size) / next[1]);
+    if (count > 0) parts.push(unitFormat(next[0]).format(count));
+  }
+  return parts.join(' ');
+}
+
+function unitFormat(unit: string): Intl.NumberFormat {
+  return new Intl.NumberFormat(undefined, { style: 'unit', unit, unitDisplay: 'short' });
 }
 
 /** A date relative to now when recent, else a short date. */

@@ -17,7 +17,7 @@ import {
 import { useSettingsStore } from './settings';
 
 const NOT_PAIRED_REASON =
-  'This phone is not paired with this device yet. Pair it with the code the device shows.';
+  'This app is not paired with this device yet. Pair it with the code the device shows.';
 /** The state of a saved device without a key (saved before pairing existed): never dialled. */
 const NOT_PAIRED: ConnectionState = {
   kind: 'failed',

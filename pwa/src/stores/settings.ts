@@ -2,7 +2,7 @@ import { DEFAULT_PEERJS_KEY } from '@peerfetch/shared';
 import { defineStore } from 'pinia';
 import { computed, inject, reactive, ref } from 'vue';
 import { defaultSignalingUrl, parseSignalingUrl } from '../connection/signaling-url';
-import { clientNameFromUserAgent } from '../lib/client-name';
+import { describeClient } from '../lib/client-name';
 import { servicesKey } from '../services';
 import { loadSettings, type SettingsRecord, saveSetting } from '../storage/db';
 
@@ -29,11 +29,15 @@ export const useSettingsStore = defineStore('settings', () => {
     parseSignalingUrl(values.signalingUrl || defaultSignalingUrl(services.location)),
   );
   const defaultUrl = computed(() => defaultSignalingUrl(services.location));
+  const client = describeClient(services.window.navigator.userAgent);
+  /** What the screens call the thing the app runs on: "this phone", "this computer". */
+  const here = `this ${client.kind}`;
+  /** The same at the start of a sentence. */
+  const Here = `This ${client.kind}`;
 
   async function load() {
     Object.assign(values, { ...DEFAULT_SETTINGS, ...(await loadSettings(services.db)) });
-    if (values.clientName.trim() === '')
-      values.clientName = clientNameFromUserAgent(services.window.navigator.userAgent);
+    if (values.clientName.trim() === '') values.clientName = client.name;
     loaded.value = true;
   }
 
@@ -42,5 +46,5 @@ export const useSettingsStore = defineStore('settings', () => {
     await saveSetting(services.db, key, value);
   }
 
-  return { values, loaded, signalingUrl, defaultUrl, load, update };
+  return { values, loaded, signalingUrl, defaultUrl, here, Here, load, update };
 });
