@@ -1,22 +1,9 @@
-/** A sentence for a failed response: the problem+json `detail` when there is one, else the status. */
+import { readProblem as problemOf } from '@peerfetch/shared';
+
+/** A sentence for a failed response: the problem's `detail` (or title) when it has one, else the status. */
 export async function readProblem(response: Response): Promise<string> {
-  let detail = '';
-  try {
-    const type = response.headers.get('content-type') ?? '';
-    if (type.includes('json')) {
-      const body = (await response.json()) as { detail?: unknown; title?: unknown };
-      detail =
-        typeof body.detail === 'string'
-          ? body.detail
-          : typeof body.title === 'string'
-            ? body.title
-            : '';
-    } else {
-      await response.body?.cancel();
-    }
-  } catch {
-    detail = '';
-  }
+  const problem = await problemOf(response);
+  const detail = problem?.detail ?? problem?.title ?? '';
   const head = `The device answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
   return detail ? `${head}: ${detail}.` : `${head}.`;
 }
