@@ -13,7 +13,10 @@ export interface MediaItem {
   modified: string;
   /** Path of the file on the device. */
   url: string;
-  /** Path of its thumbnail, or null for files without one (videos, ...). */
+  /**
+   * Path of its thumbnail (a WebP image; for a video its poster frame, or an SVG placeholder
+   * marked `peerfetch-placeholder` when the device cannot make one), or null for other files.
+   */
   thumbnailUrl: string | null;
 }
 
@@ -25,4 +28,13 @@ export interface MediaPage {
   limit: number;
   /** Path of the next page, or null on the last one. */
   next: string | null;
+}
+
+/**
+ * The answer (201 Created, with `Location`) to an upload: `PUT /api/media/{name}` creates
+ * exactly that name, `POST /api/media?name=` may store it under a sanitized or numbered one.
+ */
+export interface MediaUploadResult extends MediaItem {
+  /** The name the client asked for, before sanitizing and numbering. */
+  requestedName: string;
 }

@@ -3,7 +3,7 @@ export { BufferedResponse, jsonResponse } from './buffered-response.js';
 export type { DataChannelLike } from './channel.js';
 export { whenClosed, whenOpen } from './channel.js';
 export * from './constants.js';
-export type { MediaItem, MediaPage } from './device-api.js';
+export type { MediaItem, MediaPage, MediaUploadResult } from './device-api.js';
 export * from './errors.js';
 export {
   createPeerFetch,

@@ -5,7 +5,6 @@
  * client with a generic reason, the edge must keep running and keep nothing it could not
  * store, and after a restart the client must not be paired.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, statfs, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEdgeCli, type StartedEdge, startEdge } from '../helpers/edge.js';
 import { connectClient, newIdentity, openPairingWindow, pairClient } from '../helpers/pairing.js';
 import { type StartedSignaling, startSignaling } from '../helpers/signaling.js';
+import { type HeldTmpfs, holdTmpfs } from '../helpers/tmpfs.js';
 
 const isRoot = process.getuid?.() === 0;
 const TMPFS_BYTES = 256 * 1024;
@@ -22,35 +22,10 @@ const PAGE = 4096;
 const EARLIER_CLIENTS = 60;
 
 let signaling: StartedSignaling;
-let holder: ChildProcess;
+let disk: HeldTmpfs;
 let hostDir: string;
 let stateDir: string;
 let edge: StartedEdge;
-
-/** A process in a new mount namespace with a tmpfs on `dir`; resolves once it is mounted. */
-function holdTmpfs(dir: string): Promise<ChildProcess> {
-  const child = spawn(
-    'unshare',
-    [
-      '-m',
-      '--propagation',
-      'private',
-      'sh',
-      '-c',
-      `mount -t tmpfs -o size=${TMPFS_BYTES},mode=0700 pf-full-disk "$0" && echo mounted && exec sleep 100000`,
-      dir,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-    });
-    child.stdout!.once('data', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`unshare/mount failed (${code}): ${stderr}`)));
-  });
-}
 
 const earlierClients = () => ({
   version: 1,
@@ -77,8 +52,8 @@ describe.skipIf(!isRoot)('pairing on a full disk', () => {
   beforeAll(async () => {
     signaling = await startSignaling();
     hostDir = await mkdtemp(join(tmpdir(), 'pf-full-'));
-    holder = await holdTmpfs(hostDir);
-    stateDir = `/proc/${holder.pid}/root${hostDir}`;
+    disk = await holdTmpfs(hostDir, TMPFS_BYTES);
+    stateDir = disk.path;
     await writeFile(join(stateDir, 'paired-clients.json'), JSON.stringify(earlierClients()), {
       mode: 0o600,
     });
@@ -86,7 +61,7 @@ describe.skipIf(!isRoot)('pairing on a full disk', () => {
   afterAll(async () => {
     await edge?.stop();
     await signaling?.stop();
-    holder?.kill('SIGKILL');
+    disk?.release();
     if (hostDir) await rm(hostDir, { recursive: true, force: true });
   });
 

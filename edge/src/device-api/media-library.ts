@@ -7,6 +7,7 @@ import type { Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import mime from 'mime';
+import { isSafeMediaName } from './media-name.js';
 
 export interface MediaFile {
   name: string;
@@ -14,19 +15,6 @@ export interface MediaFile {
   path: string;
   stats: Stats;
   type: string;
-}
-
-/** Longest file name most file systems allow, in bytes. */
-const MAX_NAME_BYTES = 255;
-
-/** True for a name that is one harmless path segment (no separators, no dot files). */
-export function isSafeMediaName(name: string): boolean {
-  return (
-    name.length > 0 &&
-    Buffer.byteLength(name) <= MAX_NAME_BYTES &&
-    !name.startsWith('.') &&
-    !/[/\\\0]/.test(name)
-  );
 }
 
 export function mediaTypeOf(name: string): string {

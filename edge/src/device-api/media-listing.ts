@@ -1,7 +1,7 @@
 /** `GET /api/media`: one page of the media folder, newest first. */
-import type { MediaPage } from '@peerfetch/shared';
-import type { MediaLibrary } from './media-library.js';
-import { THUMBNAIL_SOURCE_TYPES } from './thumbnails.js';
+import type { MediaItem, MediaPage } from '@peerfetch/shared';
+import type { MediaFile, MediaLibrary } from './media-library.js';
+import { hasThumbnail } from './thumbnails.js';
 
 /** Page size when `limit` is absent, and the largest one allowed. */
 export const MEDIA_PAGE_DEFAULT = 50;
@@ -13,6 +13,19 @@ function intParam(params: URLSearchParams, name: string, fallback: number, max: 
   return Number.isInteger(n) && n >= 0 ? Math.min(n, max) : fallback;
 }
 
+/** How the API describes one file, in listings and upload answers. */
+export function mediaItemOf(file: MediaFile): MediaItem {
+  const url = `/api/media/${encodeURIComponent(file.name)}`;
+  return {
+    name: file.name,
+    size: file.stats.size,
+    type: file.type,
+    modified: file.stats.mtime.toISOString(),
+    url,
+    thumbnailUrl: hasThumbnail(file.type) ? `${url}/thumbnail` : null,
+  };
+}
+
 export async function listMedia(
   library: MediaLibrary,
   params: URLSearchParams,
@@ -22,17 +35,7 @@ export async function listMedia(
   const files = (await library.list()).sort(
     (a, b) => b.stats.mtimeMs - a.stats.mtimeMs || a.name.localeCompare(b.name),
   );
-  const items = files.slice(offset, offset + limit).map((f) => {
-    const url = `/api/media/${encodeURIComponent(f.name)}`;
-    return {
-      name: f.name,
-      size: f.stats.size,
-      type: f.type,
-      modified: f.stats.mtime.toISOString(),
-      url,
-      thumbnailUrl: THUMBNAIL_SOURCE_TYPES.has(f.type) ? `${url}/thumbnail` : null,
-    };
-  });
+  const items = files.slice(offset, offset + limit).map(mediaItemOf);
   const nextOffset = offset + items.length;
   return {
     items,

@@ -28,6 +28,7 @@ export function buildRoutes(config: EdgeConfig, version: string): Route[] {
         stateDir: config.stateDir,
         version,
         mediaDir: config.deviceApi.mediaDir,
+        maxUploadBytes: config.limits.requestBodyBytes,
       }),
     });
   }
