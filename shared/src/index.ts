@@ -23,7 +23,18 @@ export {
 } from './path-kind.js';
 export * from './problem.js';
 export * from './rooms/index.js';
-export { type RequestHandler, type ServeOptions, serveRequests } from './server/serve-requests.js';
+export {
+  DEFAULT_WEBSOCKETS_PER_SESSION,
+  type RequestHandler,
+  type ServeOptions,
+  serveRequests,
+} from './server/serve-requests.js';
+export {
+  type AcceptOptions,
+  type ServerWebSocket,
+  type WebSocketUpgrade,
+  webSocketUpgradeOf,
+} from './server/websocket-upgrade.js';
 export type { AuthChannel, Authenticator } from './session/auth.js';
 export {
   type ClientSessionOptions,
@@ -32,8 +43,22 @@ export {
   openClientSession,
 } from './session/open-client-session.js';
 export type { SessionOptions } from './session/options.js';
+export {
+  PeerCloseEvent,
+  PeerWebSocket,
+  type PeerWebSocketOptions,
+  WebSocketUnsupportedError,
+} from './session/peer-websocket.js';
 export { openSession, type PeerFetchSession, type Session } from './session/session.js';
+export type { WsPipeEvents } from './session/ws-pipe.js';
 export { type PeerServerOptions, peerServerOptions } from './signaling-url.js';
 export { decodeFrame, encodeFrame, type Frame } from './wire/frame.js';
 export { FrameFlag, FrameType } from './wire/frame-types.js';
 export type { HeaderList, RequestHead, ResponseHead } from './wire/heads.js';
+export {
+  DEFAULT_WS_MESSAGE_BYTES,
+  decodeClosePayload,
+  encodeClosePayload,
+  WsOpcode,
+  type WsRecord,
+} from './wire/ws-records.js';

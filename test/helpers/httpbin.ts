@@ -66,7 +66,7 @@ function listeningPort(child: ChildProcess, timeoutMs: number): Promise<number> 
 }
 
 /** SIGTERM, then SIGKILL if gunicorn has not exited within 5 s. */
-function stopProcess(child: ChildProcess): Promise<void> {
+export function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import {
   DEFAULT_PEERJS_KEY,
   DEFAULT_REQUESTS_PER_SESSION,
+  DEFAULT_WS_MESSAGE_BYTES,
   type IceServer,
 } from '@peerfetch/shared';
 import { z } from 'zod';
@@ -96,6 +97,12 @@ export const configSchema = z.strictObject({
         .min(0)
         .max(2 ** 40)
         .default(100 * 1024 * 1024),
+      /** Largest WebSocket message either way; larger closes the socket with 1009. Default 16 MiB. */
+      webSocketMessageBytes: z
+        .int()
+        .min(1024)
+        .max(2 ** 31)
+        .default(DEFAULT_WS_MESSAGE_BYTES),
     })
     .prefault({}),
   pairing: z

@@ -3,8 +3,14 @@ import type { RequestHandler } from '@peerfetch/shared';
 import { type EdgeConfig, routeTargetOf } from '../config/schema.js';
 import { createDeviceApi } from '../device-api/handler.js';
 import type { Logger } from '../logger.js';
-import { createRouter, type Route } from './router.js';
+import { createRouter, type Route, type RouteHandler } from './router.js';
 import { createUpstreamHandler } from './upstream.js';
+import { createWebSocketHandler, isWebSocketRequest } from './websocket.js';
+
+/** A route's WebSocket handler for WEBSOCKET tickets, its HTTP handler for the rest. */
+function either(webSocket: RouteHandler, http: RouteHandler): RouteHandler {
+  return (request, rest) => (isWebSocketRequest(request) ? webSocket : http)(request, rest);
+}
 
 export function buildRoutes(config: EdgeConfig, version: string): Route[] {
   const routes: Route[] = Object.entries(config.routes).map(([prefix, value]) => {
@@ -12,13 +18,21 @@ export function buildRoutes(config: EdgeConfig, version: string): Route[] {
     return {
       prefix,
       encodedSlashes: target.encodedSlashes,
-      handler: createUpstreamHandler({
-        baseUrl: target.url,
-        label: prefix,
-        prefix,
-        timeoutMs: config.limits.upstreamTimeoutMs,
-        maxBodyBytes: config.limits.requestBodyBytes,
-      }),
+      handler: either(
+        createWebSocketHandler({
+          baseUrl: target.url,
+          prefix,
+          timeoutMs: config.limits.upstreamTimeoutMs,
+          maxMessageBytes: config.limits.webSocketMessageBytes,
+        }),
+        createUpstreamHandler({
+          baseUrl: target.url,
+          label: prefix,
+          prefix,
+          timeoutMs: config.limits.upstreamTimeoutMs,
+          maxBodyBytes: config.limits.requestBodyBytes,
+        }),
+      ),
     };
   });
   if (config.deviceApi.enabled && !config.routes['/']) {

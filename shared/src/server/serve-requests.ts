@@ -11,8 +11,13 @@ import { type Logger, silentLogger } from '../logger.js';
 import { problemResponse } from '../problem.js';
 import { type BodySource, NO_BODY } from '../session/body-source.js';
 import type { PeerFetchSession, ServerTicket } from '../session/session.js';
+import type { PeerMessage } from '../session/ticket.js';
 import { FrameType } from '../wire/frame-types.js';
 import { encodeResponseHead, headerListOf, type RequestHead } from '../wire/heads.js';
+import { registerUpgrade } from './websocket-upgrade.js';
+
+/** WebSockets open at once per session unless configured otherwise. */
+export const DEFAULT_WEBSOCKETS_PER_SESSION = 16;
 
 /** Answers one request. Throwing is answered 500; the request's signal aborts on cancel. */
 export type RequestHandler = (request: Request) => Promise<Response>;
@@ -23,6 +28,12 @@ export interface ServeOptions {
    * {@link DEFAULT_REQUESTS_PER_SESSION}.
    */
   maxConcurrentRequests?: number;
+  /**
+   * WebSockets open at once per session (PROTOCOL.md §12); more are refused 429. They do
+   * not count against `maxConcurrentRequests`: they live long. Default
+   * {@link DEFAULT_WEBSOCKETS_PER_SESSION}.
+   */
+  maxConcurrentWebSockets?: number;
   /** Largest encoded request head in bytes; larger are answered 431. Default 16384. */
   maxHeadSize?: number;
   logger?: Logger;
@@ -40,16 +51,19 @@ export function serveRequests(
   const maxConcurrent = options.maxConcurrentRequests ?? DEFAULT_REQUESTS_PER_SESSION;
   const maxHeadSize = options.maxHeadSize ?? 16 * 1024;
   const log = options.logger ?? silentLogger;
+  const maxWebSockets = options.maxConcurrentWebSockets ?? DEFAULT_WEBSOCKETS_PER_SESSION;
   let inFlight = 0;
+  let webSockets = 0;
 
-  session.onRequest((ticket, head, refused) => {
-    void answer(ticket, head, refused);
+  session.onRequest((ticket, head, refused, webSocket) => {
+    void answer(ticket, head, refused, webSocket);
   });
 
   async function answer(
     ticket: ServerTicket,
     head: RequestHead,
     refused: Error | undefined,
+    webSocket: boolean,
   ): Promise<void> {
     const peer = await ticket.peerMessage;
     if (refused) return respond(ticket, head, problemResponse(431, refused.message));
@@ -60,6 +74,7 @@ export function serveRequests(
         problemResponse(431, `request head of ${peer.headSize} bytes exceeds ${maxHeadSize}`),
       );
     }
+    if (webSocket) return answerWebSocket(ticket, head, peer);
     if (inFlight >= maxConcurrent) {
       return respond(
         ticket,
@@ -74,35 +89,46 @@ export function serveRequests(
     }
     inFlight++;
     ticket.done.then(() => inFlight--);
-    let request: Request;
-    try {
-      request = new Request(REQUEST_BASE_URL + head.path, {
-        method: head.method,
-        headers: head.headers,
-        body: peer.empty ? null : peer.body,
-        signal: ticket.signal,
-        duplex: 'half',
-      } as RequestInit);
-    } catch (error) {
-      return respond(
-        ticket,
-        head,
-        problemResponse(400, `request cannot be represented: ${toError(error).message}`),
-      );
-    }
+    const request = requestOf(head, ticket, peer.empty ? null : peer.body);
+    if (request instanceof Response) return respond(ticket, head, request);
     // Node's Request follows our signal through a weak reference: keep the request reachable
     // for as long as the exchange lives, or a handler waiting only on its signal never hears.
     const keepAlive = request;
     ticket.done.then(() => keepAlive);
-    let response: Response;
+    const response = await handle(request, ticket, head);
+    if (!ticket.signal.aborted) respond(ticket, head, response);
+  }
+
+  /** The handler's answer; a handler that throws is answered 500. */
+  async function handle(request: Request, ticket: ServerTicket, head: RequestHead) {
     try {
-      response = await handler(request);
+      return await handler(request);
     } catch (error) {
-      if (ticket.signal.aborted) return;
-      log.error({ err: toError(error).message, path: head.path }, 'request handler failed');
-      response = problemResponse(500, 'the request handler failed');
+      if (!ticket.signal.aborted)
+        log.error({ err: toError(error).message, path: head.path }, 'request handler failed');
+      return problemResponse(500, 'the request handler failed');
     }
-    respond(ticket, head, response);
+  }
+
+  /** A WEBSOCKET ticket: the handler accepts it (webSocketUpgradeOf) or answers a refusal. */
+  async function answerWebSocket(
+    ticket: ServerTicket,
+    head: RequestHead,
+    peer: PeerMessage<RequestHead>,
+  ): Promise<void> {
+    if (webSockets >= maxWebSockets) {
+      const detail = `more than ${maxWebSockets} WebSockets open on this session`;
+      return respond(ticket, head, problemResponse(429, detail, {}, { 'retry-after': '1' }));
+    }
+    webSockets++;
+    ticket.done.then(() => webSockets--);
+    // Its body is the WebSocket's records, for the upgrade, not for the Request.
+    const request = requestOf(head, ticket, null);
+    if (request instanceof Response) return respond(ticket, head, request);
+    const upgrade = registerUpgrade(request, ticket, peer);
+    const response = await handle(request, ticket, head);
+    if (upgrade.accepted) discardBody(response);
+    else respond(ticket, head, response);
   }
 
   function respond(ticket: ServerTicket, request: RequestHead, response: Response): void {
@@ -133,6 +159,25 @@ export function serveRequests(
       });
     }
     ticket.send(FrameType.Response, encoded, responseBody(request, response));
+  }
+}
+
+/** The exchange as a fetch Request, or the 400 answer when it cannot be one. */
+function requestOf(
+  head: RequestHead,
+  ticket: ServerTicket,
+  body: ReadableStream<Uint8Array> | null,
+): Request | Response {
+  try {
+    return new Request(REQUEST_BASE_URL + head.path, {
+      method: head.method,
+      headers: head.headers,
+      body,
+      signal: ticket.signal,
+      duplex: 'half',
+    } as RequestInit);
+  } catch (error) {
+    return problemResponse(400, `request cannot be represented: ${toError(error).message}`);
   }
 }
 

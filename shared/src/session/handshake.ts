@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { encodeHello, type Hello } from '../wire/control.js';
 import { encodeFrame } from '../wire/frame.js';
 import { FrameType } from '../wire/frame-types.js';
+import { WEBSOCKET_EXTENSION_VERSION } from '../wire/ws-records.js';
 import type { Authenticator } from './auth.js';
 import { AuthInbox } from './auth-inbox.js';
 import { unexpected } from './dispatch.js';
@@ -56,6 +57,12 @@ export class Handshake {
     return this.#maxFrameSize;
   }
 
+  /** Whether both sides announced the WebSocket extension (the version we speak). */
+  get webSocketAgreed(): boolean {
+    // A peer speaks every version of the extension up to the one it announces.
+    return this.#o.webSocket && (this.#peerHello?.websocket ?? 0) >= WEBSOCKET_EXTENSION_VERSION;
+  }
+
   /** Sends our HELLO and starts the deadline. */
   start(): void {
     const hello: Hello = {
@@ -65,6 +72,7 @@ export class Handshake {
     };
     if (this.#o.agent) hello.agent = this.#o.agent;
     if (this.#o.batch) hello.batch = true;
+    if (this.#o.webSocket) hello.websocket = WEBSOCKET_EXTENSION_VERSION;
     this.#host.sendNow(encodeFrame(FrameType.Hello, 0, 0, encodeHello(hello)));
     this.#timer = setTimeout(
       () =>

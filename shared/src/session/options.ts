@@ -49,6 +49,11 @@ export interface SessionOptions {
    * accepts it too (PROTOCOL.md §2.1). Default true.
    */
   batch?: boolean;
+  /**
+   * Announce the WebSocket extension in HELLO (PROTOCOL.md §12): WEBSOCKET tickets then
+   * work when the peer announces it too. Default true.
+   */
+  webSocket?: boolean;
   /** Runs after the version handshake and before any request; throw to refuse the peer. */
   authenticate?: Authenticator;
   /** Name and version sent in HELLO, for the peer's logs. */
@@ -74,6 +79,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     headCoalesceMs: DEFAULT_HEAD_COALESCE_MS,
     closeGraceMs: DEFAULT_CLOSE_GRACE_MS,
     batch: true,
+    webSocket: true,
     ...withoutUndefined(options),
     role: options.role,
     maxMessageSize: options.maxMessageSize,

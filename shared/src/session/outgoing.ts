@@ -6,7 +6,7 @@ import type { BodySource } from './body-source.js';
 
 export interface OutgoingOptions {
   ticket: number;
-  type: typeof FrameType.Request | typeof FrameType.Response;
+  type: typeof FrameType.Request | typeof FrameType.Response | typeof FrameType.WebSocket;
   head: Uint8Array;
   body: BodySource;
   /** Body bytes the peer accepts before granting more (its HELLO window). */

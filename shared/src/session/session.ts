@@ -15,6 +15,11 @@ import {
   resolveSessionOptions,
   type SessionOptions,
 } from './options.js';
+import {
+  PeerWebSocket,
+  type PeerWebSocketOptions,
+  WebSocketUnsupportedError,
+} from './peer-websocket.js';
 import { farewellText, preAuthMessageLimit } from './pre-auth.js';
 import { FrameScheduler } from './scheduler.js';
 import type { TicketContext } from './ticket.js';
@@ -102,7 +107,11 @@ export class PeerFetchSession implements Session {
       terminate: (error, farewell) => this.#terminate(error, farewell),
       open: () => this.#open(),
     });
-    this.#tickets = new TicketTable(this.role, () => this.#ticketContext());
+    this.#tickets = new TicketTable(
+      this.role,
+      () => this.#ticketContext(),
+      () => this.#handshake.webSocketAgreed,
+    );
     this.#dispatch = {
       options,
       preAuthLimit: preAuthMessageLimit(options.role, options.maxFrameSize),
@@ -160,6 +169,27 @@ export class PeerFetchSession implements Session {
   startRequest(head: RequestHead, body: BodySource): ClientTicket {
     if (this.#state !== 'open') throw new SessionClosedError('session is not open');
     return this.#tickets.startRequest(head, body);
+  }
+
+  /** True once the session is open and both sides speak the WebSocket extension. */
+  get webSocketAvailable(): boolean {
+    return this.#state === 'open' && this.#handshake.webSocketAgreed;
+  }
+
+  /**
+   * Client: opens a WebSocket to `path` on the server, carried on a ticket (PROTOCOL.md
+   * §12). The answer has the browser WebSocket's shape. Throws if the peer did not announce
+   * the extension.
+   */
+  openWebSocket(path: string, options: PeerWebSocketOptions = {}): PeerWebSocket {
+    if (this.#state !== 'open') throw new SessionClosedError('session is not open');
+    if (!this.#handshake.webSocketAgreed)
+      throw new WebSocketUnsupportedError('the peer does not speak the WebSocket extension');
+    return new PeerWebSocket(
+      (head, body) => this.#tickets.startRequest(head, body, FrameType.WebSocket),
+      path,
+      options,
+    );
   }
 
   /** Server: receives every request that opens a ticket. */

@@ -25,12 +25,14 @@ export type ServerTicket = Ticket<RequestHead>;
 
 /**
  * Receives a request. `refused` is set when its head had too many header fields: `head`
- * then has none, and the request is to be answered 431 without being handled.
+ * then has none, and the request is to be answered 431 without being handled. `webSocket`
+ * when it opened a WEBSOCKET ticket (PROTOCOL.md §12).
  */
 export type RequestListener = (
   ticket: ServerTicket,
   head: RequestHead,
-  refused?: TooManyHeaderFieldsError<RequestHead>,
+  refused: TooManyHeaderFieldsError<RequestHead> | undefined,
+  webSocket: boolean,
 ) => void;
 
 export class TicketTable {
@@ -41,10 +43,19 @@ export class TicketTable {
   #nextTicketId = 1;
   #highestPeerTicket = 0;
   #onRequest: RequestListener | undefined;
+  /** Open WEBSOCKET tickets: their answer may be 101. */
+  readonly #webSockets = new Set<number>();
+  /** Whether both HELLOs announced the WebSocket extension. */
+  readonly #webSocketAgreed: () => boolean;
 
-  constructor(role: 'client' | 'server', context: () => TicketContext) {
+  constructor(
+    role: 'client' | 'server',
+    context: () => TicketContext,
+    webSocketAgreed: () => boolean,
+  ) {
     this.#role = role;
     this.#context = context;
+    this.#webSocketAgreed = webSocketAgreed;
   }
 
   /** Server: receives every request that opens a ticket. */
@@ -53,7 +64,11 @@ export class TicketTable {
   }
 
   /** Client: opens a ticket and sends a request on it. */
-  startRequest(head: RequestHead, body: BodySource): ClientTicket {
+  startRequest(
+    head: RequestHead,
+    body: BodySource,
+    type: typeof FrameType.Request | typeof FrameType.WebSocket = FrameType.Request,
+  ): ClientTicket {
     if (this.#nextTicketId > MAX_TICKET_ID)
       throw new SessionClosedError('ticket ids exhausted; open a new session');
     const context = this.#context();
@@ -69,20 +84,25 @@ export class TicketTable {
     }
     const ticket = new Ticket<ResponseHead>(this.#nextTicketId++, context);
     this.#tickets.set(ticket.id, ticket);
-    ticket.send(FrameType.Request, encoded, body);
+    if (type === FrameType.WebSocket) this.#webSockets.add(ticket.id);
+    ticket.send(type, encoded, body);
     return ticket;
   }
 
   /** The ticket has finished in both directions and can be forgotten. */
   release(id: number): void {
     this.#tickets.delete(id);
+    this.#webSockets.delete(id);
   }
 
   /** Takes a frame of an open session that belongs to a ticket. */
   receive(frame: Frame): void {
     const end = (frame.flags & FrameFlag.End) !== 0;
-    if (frame.type === FrameType.Request) {
-      this.#receiveRequest(frame, end);
+    if (frame.type === FrameType.Request || frame.type === FrameType.WebSocket) {
+      const webSocket = frame.type === FrameType.WebSocket;
+      if (webSocket && !this.#webSocketAgreed())
+        throw unexpected('WEBSOCKET without the extension in both HELLOs');
+      this.#receiveRequest(frame, end, webSocket);
       return;
     }
     const ticket = this.#tickets.get(frame.ticket);
@@ -117,9 +137,10 @@ export class TicketTable {
   failAll(error: Error): void {
     for (const ticket of [...this.#tickets.values()]) ticket.fail(error);
     this.#tickets.clear();
+    this.#webSockets.clear();
   }
 
-  #receiveRequest(frame: Frame, end: boolean): void {
+  #receiveRequest(frame: Frame, end: boolean, webSocket: boolean): void {
     if (this.#role !== 'server') throw unexpected('REQUEST sent to a client');
     if (frame.ticket <= this.#highestPeerTicket) {
       throw new ProtocolError(
@@ -148,14 +169,15 @@ export class TicketTable {
       });
       return;
     }
-    this.#onRequest(ticket, head, refused);
+    this.#onRequest(ticket, head, refused, webSocket);
   }
 
   /** A response head with too many header fields is answered 502 on its ticket alone. */
   #receiveResponse(ticket: ClientTicket, payload: Uint8Array, end: boolean): void {
     const { head, body } = splitMessagePayload(payload);
     try {
-      ticket.receiveHead(decodeResponseHead(head), head.byteLength, body, end);
+      const switching = this.#webSockets.has(ticket.id);
+      ticket.receiveHead(decodeResponseHead(head, switching), head.byteLength, body, end);
     } catch (error) {
       if (!(error instanceof TooManyHeaderFieldsError)) throw error;
       const detail = `the response had ${error.message}`;

@@ -80,7 +80,7 @@ export class Ticket<PeerHead> {
 
   /** Starts sending our message. */
   send(
-    type: typeof FrameType.Request | typeof FrameType.Response,
+    type: typeof FrameType.Request | typeof FrameType.Response | typeof FrameType.WebSocket,
     head: Uint8Array,
     body: BodySource,
   ): void {

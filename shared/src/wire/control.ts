@@ -13,6 +13,8 @@ export interface Hello {
   agent?: string;
   /** True when the sender accepts BATCH frames (several frames in one message). */
   batch?: boolean;
+  /** The version of the WebSocket extension the sender speaks (PROTOCOL.md §12), if any. */
+  websocket?: number;
 }
 
 /** Payload of ERROR, GOAWAY and CANCEL frames. */
@@ -28,7 +30,7 @@ export function encodeHello(hello: Hello): Uint8Array {
 export function decodeHello(bytes: Uint8Array): Hello {
   const value = unpackValue(bytes, 'malformed-frame', 'HELLO');
   if (!isPlainObject(value)) throw malformed('HELLO is not a map');
-  const { versions, maxFrameSize, window, agent, batch } = value;
+  const { versions, maxFrameSize, window, agent, batch, websocket } = value;
   if (!Array.isArray(versions) || versions.length === 0 || !versions.every(isUint32)) {
     throw malformed('HELLO versions must be a non-empty list of integers');
   }
@@ -39,12 +41,15 @@ export function decodeHello(bytes: Uint8Array): Hello {
     throw malformed('HELLO agent must be a string');
   if (batch !== undefined && typeof batch !== 'boolean')
     throw malformed('HELLO batch must be a boolean');
+  if (websocket !== undefined && (!isUint32(websocket) || websocket === 0))
+    throw malformed('HELLO websocket must be a positive integer');
   return {
     versions,
     maxFrameSize,
     window,
     ...(agent === undefined ? {} : { agent }),
     ...(batch === undefined ? {} : { batch }),
+    ...(websocket === undefined ? {} : { websocket }),
   };
 }
 

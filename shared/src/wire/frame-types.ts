@@ -24,6 +24,11 @@ export const FrameType = {
   Credit: 0x13,
   /** Abandons a ticket in both directions: msgpack {code, message}. */
   Cancel: 0x14,
+  /**
+   * Opens a WebSocket ticket (extension `websocket`, PROTOCOL.md §12): laid out as REQUEST;
+   * only to a peer whose HELLO announced the extension.
+   */
+  WebSocket: 0x15,
 } as const;
 
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];

@@ -42,6 +42,7 @@ const CONTROL_TYPES: ReadonlySet<FrameType> = new Set([
 
 const MESSAGE_TYPES: ReadonlySet<FrameType> = new Set([
   FrameType.Request,
+  FrameType.WebSocket,
   FrameType.Response,
   FrameType.Data,
 ]);
@@ -155,7 +156,7 @@ function checkPayloadSize(type: FrameType, payload: Uint8Array): void {
       `control payload of ${payload.byteLength} bytes exceeds ${MAX_CONTROL_PAYLOAD}`,
     );
   }
-  if (type === FrameType.Request || type === FrameType.Response) {
+  if (type === FrameType.Request || type === FrameType.Response || type === FrameType.WebSocket) {
     if (payload.byteLength < HEAD_LENGTH_SIZE) {
       throw new ProtocolError('malformed-frame', 'message frame is too short for its head length');
     }
@@ -169,7 +170,7 @@ function checkPayloadSize(type: FrameType, payload: Uint8Array): void {
   }
 }
 
-/** Splits a REQUEST or RESPONSE payload into its encoded head and its first body bytes. */
+/** Splits a REQUEST, WEBSOCKET or RESPONSE payload into its encoded head and its first body bytes. */
 export function splitMessagePayload(payload: Uint8Array): { head: Uint8Array; body: Uint8Array } {
   const headLength = readUint32(payload);
   const headEnd = HEAD_LENGTH_SIZE + headLength;

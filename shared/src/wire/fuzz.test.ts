@@ -3,11 +3,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError, UnsupportedVersionError } from '../errors.js';
 import { serveRequests } from '../server/serve-requests.js';
+import { webSocketUpgradeOf } from '../server/websocket-upgrade.js';
 import { openSession } from '../session/session.js';
 import { encodeReason } from './control.js';
 import { encodeFrame, encodeUint32, splitMessagePayload } from './frame.js';
 import { FrameType } from './frame-types.js';
-import { decodeRequestHead, decodeResponseHead, TooManyHeaderFieldsError } from './heads.js';
+import {
+  decodeRequestHead,
+  decodeResponseHead,
+  encodeRequestHead,
+  TooManyHeaderFieldsError,
+} from './heads.js';
+import { encodeClosePayload, encodeWsRecord, WsOpcode } from './ws-records.js';
 
 const LIMIT = 256 * 1024;
 const headers: [string, string][] = [
@@ -34,12 +41,37 @@ const validFrames: Uint8Array[] = [
   rawFrames.goAway('done'),
   encodeFrame(FrameType.Error, 0, 0, encodeReason({ code: 'bad-head', message: 'x' })),
   encodeFrame(FrameType.Auth, 0, 0, new Uint8Array([1, 2])),
+  webSocketFrame(4, encodeWsRecord(WsOpcode.Text, new TextEncoder().encode('hi'))),
+  rawFrames.data(4, encodeWsRecord(WsOpcode.Close, encodeClosePayload(4000, 'bye')), true),
+  rawFrames.response(4, { status: 101, statusText: '', headers: [] }, new Uint8Array(), false),
   rawFrames.batch(
     rawFrames.request(3, { method: 'GET', path: '/a', headers: [] }),
     rawFrames.credit(1, 4096),
     rawFrames.ping(8),
   ),
 ];
+
+/** A WEBSOCKET frame (PROTOCOL.md §12) opening `ticket`, with first records `body`. */
+function webSocketFrame(ticket: number, body: Uint8Array): Uint8Array<ArrayBuffer> {
+  const head = encodeRequestHead({ method: 'GET', path: '/ws', headers: [] });
+  return encodeFrame(FrameType.WebSocket, 0, ticket, encodeUint32(head.byteLength), head, body);
+}
+
+/** Accepts every WebSocket and echoes it, so a fuzzed peer's records are parsed. */
+async function echoWebSockets(request: Request): Promise<Response> {
+  const upgrade = webSocketUpgradeOf(request);
+  if (upgrade) {
+    const socket = upgrade.accept(
+      {},
+      {
+        onMessage: (record) => socket.send(record.opcode, record.payload),
+        onPeerClose: () => socket.close(),
+        onBroken: () => {},
+      },
+    );
+  }
+  return new Response('ok');
+}
 
 const mutation = fc.oneof(
   fc.record({
@@ -126,8 +158,8 @@ describe('a session survives anything a peer sends', () => {
                 maxMessageSize: LIMIT,
                 handshakeTimeoutMs: 1000,
               });
-              if (role === 'server') serveRequests(session, async () => new Response('ok'));
-              channel.inject(rawFrames.hello().buffer);
+              if (role === 'server') serveRequests(session, echoWebSockets);
+              channel.inject(rawFrames.hello({ websocket: 1 }).buffer);
               for (const message of messages) {
                 if (session.isClosed) break;
                 channel.inject(message.slice().buffer);

@@ -63,12 +63,21 @@ export function decodeRequestHead(bytes: Uint8Array): RequestHead {
   return { method, path, headers: decodeHeaders(headers) };
 }
 
-export function decodeResponseHead(bytes: Uint8Array): ResponseHead {
+/**
+ * `switching`: the head answers a WEBSOCKET ticket, where 101 (Switching Protocols) means the
+ * WebSocket is open (PROTOCOL.md §12).
+ */
+export function decodeResponseHead(bytes: Uint8Array, switching = false): ResponseHead {
   const value = unpackValue(bytes, 'bad-head', 'response head');
   if (!isPlainObject(value)) throw bad('response head is not a map');
   const { status, statusText = '', headers } = value;
   // The Fetch API can only construct responses with these statuses.
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
+  const opened = switching && status === 101;
+  if (
+    typeof status !== 'number' ||
+    !Number.isInteger(status) ||
+    ((status < 200 || status > 599) && !opened)
+  ) {
     throw bad('response status must be an integer from 200 to 599');
   }
   if (typeof statusText !== 'string' || statusText.length > 256 || !FIELD_VALUE.test(statusText)) {
