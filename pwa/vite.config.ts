@@ -16,6 +16,10 @@ export default defineConfig({
     VitePWA({
       registerType: 'prompt',
       injectRegister: false,
+      // Our own worker (src/sw.ts): the precache and navigation fallback, plus the device bridge.
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.ts',
       includeAssets: ['icons/favicon-64.png', 'icons/apple-touch-icon-180.png'],
       manifest: {
         id: './',
@@ -40,12 +44,8 @@ export default defineConfig({
           },
         ],
       },
-      workbox: {
+      injectManifest: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
-        navigateFallback: 'index.html',
-        // The signaling server's own endpoints are live data, never app shell.
-        navigateFallbackDenylist: [/^\/peerjs/, /^\/rooms/, /^\/ice/, /^\/health/, /^\/metrics/],
-        cleanupOutdatedCaches: true,
       },
     }),
   ],

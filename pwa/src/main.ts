@@ -4,6 +4,8 @@ import { Peer } from 'peerjs';
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
+import { exposeDeviceFetch } from './bridge/console-handle';
+import { installBridgeHost } from './bridge/page-side';
 import { createAppRouter } from './router';
 import { hasSecureContext, showSecureContextHelp } from './secure-context';
 import { type AppServices, servicesKey } from './services';
@@ -39,6 +41,16 @@ async function start() {
     await useSettingsStore().load();
     await useDevicesStore().init();
     useUpdateStore().register();
+    const devices = useDevicesStore();
+    const fetchOnDevice = (id: string, path: string, init?: RequestInit) =>
+      devices.deviceFetch(id, path, init);
+    // The service worker's `peer/<device id>/...` requests are answered over this window's connections.
+    if ('serviceWorker' in navigator)
+      installBridgeHost(navigator.serviceWorker, {
+        fetch: fetchOnDevice,
+        knows: (id) => devices.byId.has(id),
+      });
+    exposeDeviceFetch(window, fetchOnDevice);
   });
   const router = createAppRouter();
   app.use(router);
