@@ -5,6 +5,7 @@ export { whenClosed, whenOpen } from './channel.js';
 export * from './constants.js';
 export type { MediaItem, MediaPage, MediaUploadResult } from './device-api.js';
 export * from './errors.js';
+export { decodesContentEncoding } from './fetch/decode-body.js';
 export {
   createPeerFetch,
   type PeerFetch,

@@ -48,6 +48,24 @@ export function contentEncodingOf(headers: HeaderList): string | undefined {
   return values.length > 0 ? values.join(', ') : undefined;
 }
 
+/** The codings of a `content-encoding` value that say anything (not `identity`), in order. */
+function codingsOf(contentEncoding: string | undefined): string[] {
+  return (contentEncoding ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c && c !== 'identity');
+}
+
+/**
+ * Whether a PeerFetch client decodes a body sent with this `content-encoding` (it has codings,
+ * and this platform can undo each): a service worker handing such a body on must then drop
+ * the headers that describe the encoded bytes, as a browser never decodes its answer again.
+ */
+export function decodesContentEncoding(contentEncoding: string | undefined): boolean {
+  const codings = codingsOf(contentEncoding);
+  return codings.length > 0 && codings.every((coding) => decoderFor(coding) !== undefined);
+}
+
 /**
  * The peer's body decoded according to `contentEncoding` (codings applied in order, so
  * decoded in reverse), or undefined when it needs no decoding or uses a coding this
@@ -59,14 +77,8 @@ export function decodedBody(
   contentEncoding: string | undefined,
 ): ReadableStream<Uint8Array> | undefined {
   // An empty body stays empty, as browsers take it, rather than failing as a truncated stream.
-  if (!contentEncoding || peer.whole?.byteLength === 0) return undefined;
-  const codings = contentEncoding
-    .split(',')
-    .map((c) => c.trim().toLowerCase())
-    .filter((c) => c && c !== 'identity');
-  if (codings.length === 0) return undefined;
-  const decoders = codings.map(decoderFor);
-  if (decoders.some((d) => d === undefined)) return undefined;
+  if (peer.whole?.byteLength === 0 || !decodesContentEncoding(contentEncoding)) return undefined;
+  const decoders = codingsOf(contentEncoding).map(decoderFor);
   // A body that came whole with its head has no stream yet: make one only now.
   let decoded = peer.whole ? new Blob([peer.whole as Uint8Array<ArrayBuffer>]).stream() : peer.body;
   for (const make of decoders.reverse()) decoded = decoded.pipeThrough(make!());
