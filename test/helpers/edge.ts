@@ -66,15 +66,14 @@ export interface StartedEdge {
 }
 
 /**
- * The edge's next log line, at or after `since` (ms since the epoch), saying a session ended:
- * `session closed`, with a `reason` when the peer left without a goodbye (a dead peer is
- * noticed only when its pings go unanswered, 15 s), or `session ended with an error`.
+ * The edge's next log line, at or after `since` (ms since the epoch), saying a session ended
+ * by a goodbye: `session closed` with no `reason`. A peer gone silent is noticed only when
+ * its pings go unanswered (15 s) and is logged with its reason, so it never matches; nor does
+ * another session that happens to time out meanwhile.
  */
-export function nextSessionEnd(edge: StartedEdge, since: number, timeoutMs = 5_000) {
+export function nextGoodbye(edge: StartedEdge, since: number, timeoutMs = 5_000) {
   return edge.waitForLog(
-    (line) =>
-      Number(line.time) >= since &&
-      (line.msg === 'session closed' || line.msg === 'session ended with an error'),
+    (line) => Number(line.time) >= since && line.msg === 'session closed' && !('reason' in line),
     timeoutMs,
   );
 }
