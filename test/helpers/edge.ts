@@ -78,6 +78,19 @@ export function nextGoodbye(edge: StartedEdge, since: number, timeoutMs = 5_000)
   );
 }
 
+/**
+ * The edge's next log line, at or after `since`, saying a session ended in any way: by a
+ * goodbye, by its channel closing, or with an error.
+ */
+export function nextSessionEnd(edge: StartedEdge, since: number, timeoutMs = 5_000) {
+  return edge.waitForLog(
+    (line) =>
+      Number(line.time) >= since &&
+      (line.msg === 'session closed' || line.msg === 'session ended with an error'),
+    timeoutMs,
+  );
+}
+
 /** Removes a state directory made by startEdge. */
 export async function removeStateDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });

@@ -139,9 +139,11 @@ export async function bootContainer(root: string, options: BootOptions = {}): Pr
       clearTimeout(killer);
     },
   };
-  // Until systemd has set up its socket, systemctl cannot connect and prints nothing.
+  // Until systemd has set up its socket, systemctl cannot connect and prints nothing; just
+  // before, while PID 1 is not systemd yet (a loaded machine), it says `offline`.
   let state = { code: -1, stdout: '', stderr: '' };
-  for (let tries = 0; tries < 120 && state.stdout.trim() === ''; tries++) {
+  const booting = () => ['', 'offline'].includes(state.stdout.trim());
+  for (let tries = 0; tries < 120 && booting(); tries++) {
     if (tries > 0) await new Promise((r) => setTimeout(r, 500));
     state = await container.tryExec(['systemctl', 'is-system-running', '--wait']);
   }
