@@ -25,7 +25,7 @@ import { type StartedUpstream, startUpstream } from '../helpers/upstream.js';
 
 const KEY = 'peerjs';
 const MiB = 1024 * 1024;
-const VIDEO = { seconds: 120, width: 640, height: 360, fps: 25, bytes: 64 * MiB };
+const VIDEO = { seconds: 300, width: 640, height: 360, fps: 25, bytes: 64 * MiB };
 const DOWNLOAD_BYTES = 256 * MiB;
 
 let signaling: StartedSignaling;
